@@ -1,0 +1,401 @@
+"""CX health per offer: peer groups, the Wilson interval and the policy rules (DESIGN.md 4.3).
+
+``offer_health`` is the one entry point: it evaluates every offer at its effective day
+(the as-of day, or the deletion day of a deleted listing), compares it with the offers of
+its peer group at that same day and returns one row per visible offer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+import duckdb
+import polars as pl
+
+from engine import ncx
+from engine.policy import DEFAULT_POLICY, HEALTH_RANK, PEER_LEVELS, Policy
+from engine.store import latest_day
+
+LEVEL_KEYS: dict[str, tuple[str, ...]] = {
+    "price_band": ("category", "subcategory", "price_band"),
+    "subcategory": ("category", "subcategory"),
+    "category": ("category",),
+    "all": (),
+}
+
+REPORT_COLUMNS: tuple[str, ...] = (
+    "seller_id",
+    "sku",
+    "asin",
+    "title",
+    "status",
+    "orders",
+    "ncx_orders",
+    "ncx_rate",
+    "peer_level",
+    "peer_offers",
+    "peer_rate",
+    "ci_low",
+    "ci_high",
+    "health",
+    "top_ncx_reason",
+    "top_ncx_reason_share",
+    "last_updated",
+    "action_required",
+    "explanation",
+)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking. Scoping is applied here, in the engine, below every callback.
+
+    - ``seller``: only ``seller_id``'s offers (peers only as aggregates);
+    - ``category_manager``: every offer in ``categories`` (all categories when empty);
+    - ``marketplace``: everything (command line and tests).
+    """
+
+    kind: Literal["seller", "category_manager", "marketplace"] = "marketplace"
+    seller_id: str | None = None
+    categories: tuple[str, ...] = ()
+
+    def offer_filter(self) -> pl.Expr:
+        """A polars predicate over offer rows selecting what this viewer may see."""
+        if self.kind == "seller":
+            return pl.col("seller_id") == (self.seller_id or "")
+        if self.kind == "category_manager" and self.categories:
+            return pl.col("category").is_in(list(self.categories))
+        return pl.lit(True)
+
+
+MARKETPLACE = Viewer()
+
+
+def price_band(price: pl.Expr, policy: Policy) -> pl.Expr:
+    """The price band label of a price (lower bound inclusive); no price -> 'unknown'."""
+    labels = policy.price_band_labels()
+    edges = policy.price_band_edges
+    expr = pl.when(price.is_null()).then(pl.lit("unknown"))
+    for edge, label in zip(edges, labels, strict=False):
+        expr = expr.when(price < edge).then(pl.lit(label))
+    return expr.otherwise(pl.lit(labels[-1]))
+
+
+def wilson(k: pl.Expr, n: pl.Expr, *, z: float) -> tuple[pl.Expr, pl.Expr]:
+    """Wilson score interval (lo, hi) of k successes in n trials; null where n = 0."""
+    n_f = n.cast(pl.Float64)
+    r = k.cast(pl.Float64) / n_f
+    z2 = z * z
+    denom = 1 + z2 / n_f
+    centre = (r + z2 / (2 * n_f)) / denom
+    half = z * (r * (1 - r) / n_f + z2 / (4 * n_f * n_f)).sqrt() / denom
+    valid = n > 0
+    lo = pl.when(valid).then(pl.max_horizontal(pl.lit(0.0), centre - half))
+    hi = pl.when(valid).then(pl.min_horizontal(pl.lit(1.0), centre + half))
+    return lo, hi
+
+
+def health_rule(lo: pl.Expr, hi: pl.Expr, b: pl.Expr, *, policy: Policy) -> pl.Expr:
+    """The first health rule that holds for interval [lo, hi] against peer rate b."""
+    return (
+        pl.when(lo >= policy.very_poor_factor * b)
+        .then(pl.lit("very_poor"))
+        .when(lo > b)
+        .then(pl.lit("poor"))
+        .when(hi <= policy.excellent_factor * b)
+        .then(pl.lit("excellent"))
+        .when(hi < b)
+        .then(pl.lit("good"))
+        .otherwise(pl.lit("fair"))
+    )
+
+
+def offer_frame(con: duckdb.DuckDBPyConnection, as_of: date, policy: Policy) -> pl.DataFrame:
+    """Offers created on or before ``as_of`` with status, effective day ``e`` and price band.
+
+    Status at T: ``deleted`` if deleted on or before T; ``closed`` if closed on or before T
+    and not reinstated between that closure and T; otherwise ``active``.
+    """
+    offers = con.sql(
+        "SELECT * FROM offers WHERE created_at IS NULL OR created_at <= ?", params=[as_of]
+    ).pl()
+    t = pl.lit(as_of, dtype=pl.Date)
+    deleted = pl.col("deleted_at").is_not_null() & (pl.col("deleted_at") <= t)
+    reinstated = (
+        pl.col("reinstated_at").is_not_null()
+        & (pl.col("reinstated_at") >= pl.col("closed_at"))
+        & (pl.col("reinstated_at") <= t)
+    )
+    closed = pl.col("closed_at").is_not_null() & (pl.col("closed_at") <= t) & ~reinstated
+    return offers.with_columns(
+        pl.col("category", "subcategory").fill_null(""),
+        price_band=price_band(pl.col("price").cast(pl.Float64), policy),
+        status=pl.when(deleted)
+        .then(pl.lit("deleted"))
+        .when(closed)
+        .then(pl.lit("closed"))
+        .otherwise(pl.lit("active")),
+        e=pl.when(deleted).then(pl.col("deleted_at")).otherwise(t),
+    )
+
+
+def _metrics(orders: pl.DataFrame, ncx_by_theme: pl.DataFrame) -> pl.DataFrame:
+    """Per (e, offer): n, uncapped and capped k, commented NCX orders."""
+    ncx = ncx_by_theme.group_by("e", "seller_id", "sku").agg(
+        k_raw=pl.col("ncx_orders").sum(), commented=pl.col("commented").sum()
+    )
+    return (
+        orders.join(ncx, on=["e", "seller_id", "sku"], how="full", coalesce=True)
+        .with_columns(
+            pl.col("orders", "commingled_orders", "k_raw", "commented").fill_null(0),
+        )
+        .rename({"orders": "n"})
+        .with_columns(k=pl.min_horizontal("k_raw", "n"))
+    )
+
+
+def _population(offers: pl.DataFrame, metrics: pl.DataFrame) -> pl.DataFrame:
+    """The offers with n > 0 at each effective day e that may be peers there.
+
+    At day e an offer takes part if it was created by e and not deleted before e (an offer
+    deleted on e is evaluated at e, so it belongs).
+    """
+    attrs = offers.select("seller_id", "sku", "category", "subcategory", "price_band",
+                          "created_at", "deleted_at")
+    return (
+        metrics.filter(pl.col("n") > 0)
+        .join(attrs, on=["seller_id", "sku"], how="inner")
+        .filter(
+            (pl.col("created_at").is_null() | (pl.col("created_at") <= pl.col("e")))
+            & (pl.col("deleted_at").is_null() | (pl.col("deleted_at") >= pl.col("e")))
+        )
+        .select("e", "seller_id", "sku", "category", "subcategory", "price_band", "n", "k")
+    )
+
+
+def _peers(targets: pl.DataFrame, population: pl.DataFrame, policy: Policy,
+           single_seller: bool) -> pl.DataFrame:
+    """Attach peer_level, peer_offers, peer_sellers and peer_rate to each target offer.
+
+    A level qualifies with >= min_peer_offers offers (the offer included) and, where the
+    data holds more than one seller, >= min_other_sellers sellers besides the offer's own.
+    The widest level ('all') is used even if it does not qualify. The peer rate is pooled
+    over the group without the offer itself, floored at policy.peer_rate_floor.
+    """
+    out = targets
+    chosen = None
+    for level in PEER_LEVELS:
+        keys = ["e", *LEVEL_KEYS[level]]
+        groups = population.group_by(keys).agg(
+            g_n=pl.col("n").sum(),
+            g_k=pl.col("k").sum(),
+            g_offers=pl.len(),
+            g_sellers=pl.col("seller_id").n_unique(),
+        )
+        own = population.group_by([*keys, "seller_id"]).agg(g_own=pl.len())
+        joined = out.join(groups, on=keys, how="left").join(
+            own, on=[*keys, "seller_id"], how="left"
+        )
+        joined = joined.with_columns(pl.col("g_n", "g_k", "g_offers", "g_sellers", "g_own").fill_null(0))
+        in_group = (pl.col("n") > 0).cast(pl.Int64)
+        peer_offers = pl.col("g_offers") - in_group
+        other_sellers = pl.col("g_sellers") - (pl.col("g_own") > 0).cast(pl.Int64)
+        qualifies = (peer_offers + 1 >= policy.min_peer_offers) & (
+            pl.lit(single_seller) | (other_sellers >= policy.min_other_sellers)
+        )
+        peer_n = pl.col("g_n") - pl.col("n") * in_group
+        peer_k = pl.col("g_k") - pl.col("k") * in_group
+        rate = pl.when(peer_n > 0).then(peer_k / peer_n).otherwise(0.0)
+        out = joined.with_columns(
+            **{
+                f"{level}__q": qualifies,
+                f"{level}__offers": peer_offers,
+                f"{level}__sellers": other_sellers,
+                f"{level}__n": peer_n,
+                f"{level}__rate": pl.max_horizontal(rate, pl.lit(policy.peer_rate_floor)),
+            }
+        ).drop("g_n", "g_k", "g_offers", "g_sellers", "g_own")
+    # First qualifying level, else 'all'.
+    chosen = pl.lit("all")
+    for level in reversed(PEER_LEVELS[:-1]):
+        chosen = pl.when(pl.col(f"{level}__q")).then(pl.lit(level)).otherwise(chosen)
+    out = out.with_columns(peer_level=chosen)
+
+    def pick(field: str) -> pl.Expr:
+        expr = pl.col(f"all__{field}")
+        for level in PEER_LEVELS[:-1]:
+            expr = pl.when(pl.col("peer_level") == level).then(pl.col(f"{level}__{field}")).otherwise(expr)
+        return expr
+
+    out = out.with_columns(
+        peer_offers=pick("offers"),
+        peer_sellers=pick("sellers"),
+        peer_orders=pick("n"),
+        peer_rate=pick("rate"),
+    )
+    return out.drop([c for c in out.columns if "__" in c])
+
+
+def _top_reason(targets: pl.DataFrame, ncx_by_theme: pl.DataFrame) -> pl.DataFrame:
+    """The most frequent theme among each target's NCX orders (ties: alphabetical)."""
+    own = ncx_by_theme.join(targets.select("seller_id", "sku", "e"), on=["seller_id", "sku", "e"])
+    return (
+        own.with_columns(total=pl.col("ncx_orders").sum().over("seller_id", "sku"))
+        .sort(["seller_id", "sku", "ncx_orders", "theme"], descending=[False, False, True, False])
+        .group_by("seller_id", "sku", maintain_order=True)
+        .first()
+        .select(
+            "seller_id",
+            "sku",
+            top_ncx_reason=pl.col("theme"),
+            top_ncx_reason_share=pl.col("ncx_orders") / pl.col("total"),
+        )
+    )
+
+
+def _pct(expr: pl.Expr) -> pl.Expr:
+    return (expr * 100).round(1).cast(pl.String) + pl.lit(" %")
+
+
+_LEVEL_WORDS = {
+    "price_band": "same subcategory and price band",
+    "subcategory": "same subcategory",
+    "category": "same category",
+    "all": "whole marketplace",
+}
+_RULE_WORDS = {
+    "very_poor": "whose low end is at least {vp} times the peer rate → very poor",
+    "poor": "whose low end is above the peer rate but below {vp} times it → poor",
+    "excellent": "whose high end is at most {ex} times the peer rate → excellent",
+    "good": "whose high end is below the peer rate but above {ex} times it → good",
+    "fair": "which includes the peer rate → fair",
+}
+
+
+def _explanation(policy: Policy, window_days: int) -> pl.Expr:
+    """The sentence that justifies the health with the numbers that were used."""
+    vp = f"{policy.very_poor_factor:g}"
+    ex = f"{policy.excellent_factor:g}"
+    rule = pl.col("rule_health").replace_strict(
+        {k: v.format(vp=vp, ex=ex) for k, v in _RULE_WORDS.items()}, default=""
+    )
+    level = pl.col("peer_level").replace_strict(_LEVEL_WORDS, default="")
+    main = pl.format(
+        "{} of {} orders ({}) vs {} for {} similar offers ({}); {} % interval {}–{}, {}",
+        pl.col("ncx_orders"),
+        pl.col("orders"),
+        _pct(pl.col("ncx_rate")),
+        _pct(pl.col("peer_rate")),
+        pl.col("peer_offers"),
+        level,
+        pl.lit(policy.interval_percent),
+        _pct(pl.col("ci_low")).str.replace(" %", ""),
+        _pct(pl.col("ci_high")),
+        rule,
+    )
+    insufficient = pl.format(
+        "; but only {} of the NCX orders carry a customer comment ({} needed) → insufficient feedback",
+        pl.col("commented"),
+        pl.lit(policy.min_commented_ncx_orders),
+    )
+    no_sales = pl.format("No orders in the {} days to {}, so there is no NCX rate → no recent sales",
+                         pl.lit(window_days), pl.col("e").cast(pl.String))
+    body = (
+        pl.when(pl.col("orders") == 0)
+        .then(no_sales)
+        .when(pl.col("health") == "insufficient_feedback")
+        .then(main + insufficient)
+        .otherwise(main)
+    )
+    return (
+        pl.when(pl.col("status") == "deleted")
+        .then(pl.format("Listing deleted on {}; as of that day: ", pl.col("e").cast(pl.String)) + body)
+        .otherwise(body)
+    )
+
+
+def offer_health(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    as_of: date | None = None,
+    window_days: int | None = None,
+    policy: Policy = DEFAULT_POLICY,
+    viewer: Viewer = MARKETPLACE,
+) -> pl.DataFrame:
+    """Health of every offer the viewer may see, evaluated as of ``as_of``.
+
+    ``as_of`` defaults to the latest day in the data, ``window_days`` to the policy's.
+    Offers created after ``as_of`` are left out. Returns REPORT_COLUMNS plus: category,
+    subcategory, price_band, brand, fulfilment, price, closed_at, closed_reason,
+    deleted_at, e (effective day), commented, commingled_orders, peer_sellers,
+    peer_orders, health_rank (0 = worst). Rates are fractions; rate, interval and top
+    reason are null where there are no orders / no NCX orders.
+    """
+    as_of = as_of or latest_day(con)
+    window = window_days or policy.window_days
+    empty_cols = REPORT_COLUMNS
+    if as_of is None:
+        return pl.DataFrame(schema={c: pl.String for c in empty_cols})
+    offers = offer_frame(con, as_of, policy)
+    orders, ncx_by_theme = ncx.window_metrics(con, offers["e"].unique().to_list() or [as_of],
+                                              window_days=window)
+    metrics = _metrics(orders, ncx_by_theme)
+    population = _population(offers, metrics)
+    single_seller = offers["seller_id"].n_unique() <= 1
+
+    visible = offers.filter(viewer.offer_filter())
+    targets = visible.join(metrics, on=["seller_id", "sku", "e"], how="left").with_columns(
+        pl.col("n", "k", "k_raw", "commented", "commingled_orders").fill_null(0)
+    )
+    targets = _peers(targets, population, policy, single_seller)
+    lo, hi = wilson(pl.col("k"), pl.col("n"), z=policy.z)
+    targets = targets.with_columns(
+        ncx_rate=pl.when(pl.col("n") > 0).then(pl.col("k") / pl.col("n")),
+        ci_low=lo,
+        ci_high=hi,
+    ).with_columns(rule_health=health_rule(pl.col("ci_low"), pl.col("ci_high"), pl.col("peer_rate"), policy=policy))
+    health = (
+        pl.when(pl.col("n") == 0)
+        .then(pl.lit("no_recent_sales"))
+        .when(
+            pl.col("rule_health").is_in(["poor", "very_poor"])
+            & (pl.col("commented") < policy.min_commented_ncx_orders)
+        )
+        .then(pl.lit("insufficient_feedback"))
+        .otherwise(pl.col("rule_health"))
+    )
+    targets = targets.with_columns(health=health).rename({"n": "orders", "k": "ncx_orders"})
+    targets = targets.join(_top_reason(targets, ncx_by_theme), on=["seller_id", "sku"], how="left")
+    targets = targets.join(
+        ncx.last_updated(con, targets.select("seller_id", "sku", "e")),
+        on=["seller_id", "sku"],
+        how="left",
+    )
+    targets = targets.with_columns(
+        action_required=(pl.col("status") == "closed") & (pl.col("closed_reason") == "ncx"),
+        health_rank=pl.col("health").replace_strict(HEALTH_RANK, return_dtype=pl.Int8),
+        as_of=pl.lit(as_of, dtype=pl.Date),
+        window_days=pl.lit(window, dtype=pl.Int32),
+    ).with_columns(explanation=_explanation(policy, window))
+    extra = [
+        "category", "subcategory", "price_band", "brand", "fulfilment", "price", "closed_at",
+        "closed_reason", "deleted_at", "e", "commented", "commingled_orders", "peer_sellers",
+        "peer_orders", "health_rank", "as_of", "window_days",
+    ]
+    return targets.select(*REPORT_COLUMNS, *extra).sort(
+        ["health_rank", "ncx_rate", "orders", "seller_id", "sku"],
+        descending=[False, True, True, False, False],
+        nulls_last=True,
+    )
+
+
+def write_snapshot(con: duckdb.DuckDBPyConnection, policy: Policy = DEFAULT_POLICY) -> None:
+    """(Re)build table ``snapshot``: every offer's health at the latest day, default window."""
+    frame = offer_health(con, policy=policy)
+    con.register("snapshot_frame", frame.to_arrow())
+    try:
+        con.execute("CREATE OR REPLACE TABLE snapshot AS SELECT * FROM snapshot_frame")
+    finally:
+        con.unregister("snapshot_frame")

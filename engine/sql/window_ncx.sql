@@ -1,0 +1,16 @@
+-- NCX orders of every offer in the window ending at each effective day of eval_days(e),
+-- split by theme: orders purchased in the window whose first counted event is on or before
+-- e, plus unlinked counted events dated in the window. Uncapped (the engine caps k at n).
+-- Returns e, seller_id, sku, theme, ncx_orders, commented (of those, how many have a
+-- counted event with a non-empty comment on or before e).
+SELECT
+    v.e,
+    x.seller_id,
+    x.sku,
+    x.theme,
+    sum(x.ncx_orders)::BIGINT AS ncx_orders,
+    coalesce(sum(x.ncx_orders) FILTER (WHERE x.comment_day <= v.e), 0)::BIGINT AS commented
+FROM offer_ncx_day AS x
+JOIN eval_days AS v
+    ON x.day BETWEEN v.e - ($window - 1) AND v.e AND x.ncx_day <= v.e
+GROUP BY ALL
