@@ -19,22 +19,42 @@ from engine import commands, store
 def create_app(store_file: Path):
     """The Dash app over a read-only connection to ``store_file``."""
     import dash
-    import dash_bootstrap_components as dbc
 
     from callbacks import register_callbacks
-    from layouts.page import serve_layout
-    from services import Services
+    from engine.service import VocService
+    from layouts.page import layout
 
-    services = Services.open(store_file)
+    service = VocService.open(store_file)
     app = dash.Dash(
         __name__,
         title="Voice of the Customer",
-        external_stylesheets=[dbc.themes.BOOTSTRAP],
-        suppress_callback_exceptions=False,
+        # Bootstrap is served from assets/ (vendored): the page must work offline.
+        update_title=None,
     )
-    app.layout = lambda: serve_layout(services)
-    register_callbacks(app, services)
+
+    def serve_layout():
+        return layout(sellers=seller_options(service), categories=service.categories(),
+                      policy=service.policy)
+
+    app.layout = serve_layout
+    register_callbacks(app, service)
     return app
+
+
+def seller_options(service) -> list[dict]:
+    """'View as' choices: every seller (the demo seller first) and a category manager."""
+    from callbacks.state import CM
+    from engine.demo import DEMO_SELLER_ID, SELLER_NAMES
+
+    def label(seller_id: str) -> str:
+        name = SELLER_NAMES.get(seller_id)
+        suffix = " (demo seller)" if seller_id == DEMO_SELLER_ID else ""
+        return f"Seller: {name or seller_id}{suffix}"
+
+    sellers = sorted(service.sellers(), key=lambda s: (s != DEMO_SELLER_ID, s))
+    return [{"label": "Category manager", "value": CM}] + [
+        {"label": label(s), "value": s} for s in sellers
+    ]
 
 
 def _date(text: str) -> date:

@@ -38,6 +38,7 @@ def run_import(
     """Import canonical files into the store; print a summary. Exit code 0, or 2 on bad input."""
     steps = _Steps(total=2 * len(files) + 1, desc="import")
     con = store.connect(store_file)
+    con.execute("SET enable_progress_bar = true")  # DuckDB's own bar for long scans
     try:
         summary = store.import_files(con, files, encoding=encoding, progress=steps)
     except InputError as err:

@@ -97,6 +97,14 @@ def wilson(k: pl.Expr, n: pl.Expr, *, z: float) -> tuple[pl.Expr, pl.Expr]:
     return lo, hi
 
 
+def wilson_interval(k: int, n: int, *, z: float) -> tuple[float, float] | None:
+    """The Wilson score interval of k in n as plain floats (None when n = 0)."""
+    frame = pl.DataFrame({"k": [k], "n": [n]}, schema={"k": pl.Int64, "n": pl.Int64})
+    lo, hi = wilson(pl.col("k"), pl.col("n"), z=z)
+    row = frame.select(lo=lo, hi=hi).row(0)
+    return None if row[0] is None else (row[0], row[1])
+
+
 def health_rule(lo: pl.Expr, hi: pl.Expr, b: pl.Expr, *, policy: Policy) -> pl.Expr:
     """The first health rule that holds for interval [lo, hi] against peer rate b."""
     return (
@@ -112,16 +120,18 @@ def health_rule(lo: pl.Expr, hi: pl.Expr, b: pl.Expr, *, policy: Policy) -> pl.E
     )
 
 
-def offer_frame(con: duckdb.DuckDBPyConnection, as_of: date, policy: Policy) -> pl.DataFrame:
+def offer_frame(con: duckdb.DuckDBPyConnection, as_of: date | None, policy: Policy) -> pl.DataFrame:
     """Offers created on or before ``as_of`` with status, effective day ``e`` and price band.
 
     Status at T: ``deleted`` if deleted on or before T; ``closed`` if closed on or before T
-    and not reinstated between that closure and T; otherwise ``active``.
+    and not reinstated between that closure and T; otherwise ``active``. With ``as_of``
+    None: every offer, status and ``e`` as of the last representable day.
     """
     offers = con.sql(
-        "SELECT * FROM offers WHERE created_at IS NULL OR created_at <= ?", params=[as_of]
+        "SELECT * FROM offers WHERE ?::DATE IS NULL OR created_at IS NULL OR created_at <= ?",
+        params=[as_of, as_of],
     ).pl()
-    t = pl.lit(as_of, dtype=pl.Date)
+    t = pl.lit(as_of or date(9999, 12, 31), dtype=pl.Date)
     deleted = pl.col("deleted_at").is_not_null() & (pl.col("deleted_at") <= t)
     reinstated = (
         pl.col("reinstated_at").is_not_null()
@@ -316,46 +326,37 @@ def _explanation(policy: Policy, window_days: int) -> pl.Expr:
     )
 
 
-def offer_health(
+def _evaluate(
     con: duckdb.DuckDBPyConnection,
-    *,
-    as_of: date | None = None,
-    window_days: int | None = None,
-    policy: Policy = DEFAULT_POLICY,
-    viewer: Viewer = MARKETPLACE,
+    offers: pl.DataFrame,
+    targets: pl.DataFrame,
+    window: int,
+    policy: Policy,
 ) -> pl.DataFrame:
-    """Health of every offer the viewer may see, evaluated as of ``as_of``.
+    """Metrics, peers, interval and health of ``targets``, each at its own day ``e``.
 
-    ``as_of`` defaults to the latest day in the data, ``window_days`` to the policy's.
-    Offers created after ``as_of`` are left out. Returns REPORT_COLUMNS plus: category,
-    subcategory, price_band, brand, fulfilment, price, closed_at, closed_reason,
-    deleted_at, e (effective day), commented, commingled_orders, peer_sellers,
-    peer_orders, health_rank (0 = worst). Rates are fractions; rate, interval and top
-    reason are null where there are no orders / no NCX orders.
+    ``offers``: every offer (attributes, created_at, deleted_at, price_band), from which
+    the peer population at each day is drawn. ``targets``: offers with ``e`` and ``status``.
     """
-    as_of = as_of or latest_day(con)
-    window = window_days or policy.window_days
-    empty_cols = REPORT_COLUMNS
-    if as_of is None:
-        return pl.DataFrame(schema={c: pl.String for c in empty_cols})
-    offers = offer_frame(con, as_of, policy)
-    orders, ncx_by_theme = ncx.window_metrics(con, offers["e"].unique().to_list() or [as_of],
-                                              window_days=window)
+    days = targets["e"].unique().to_list()
+    if not days:
+        return pl.DataFrame()
+    orders, ncx_by_theme = ncx.window_metrics(con, days, window_days=window)
     metrics = _metrics(orders, ncx_by_theme)
     population = _population(offers, metrics)
     single_seller = offers["seller_id"].n_unique() <= 1
-
-    visible = offers.filter(viewer.offer_filter())
-    targets = visible.join(metrics, on=["seller_id", "sku", "e"], how="left").with_columns(
+    out = targets.join(metrics, on=["seller_id", "sku", "e"], how="left").with_columns(
         pl.col("n", "k", "k_raw", "commented", "commingled_orders").fill_null(0)
     )
-    targets = _peers(targets, population, policy, single_seller)
+    out = _peers(out, population, policy, single_seller)
     lo, hi = wilson(pl.col("k"), pl.col("n"), z=policy.z)
-    targets = targets.with_columns(
+    out = out.with_columns(
         ncx_rate=pl.when(pl.col("n") > 0).then(pl.col("k") / pl.col("n")),
         ci_low=lo,
         ci_high=hi,
-    ).with_columns(rule_health=health_rule(pl.col("ci_low"), pl.col("ci_high"), pl.col("peer_rate"), policy=policy))
+    ).with_columns(
+        rule_health=health_rule(pl.col("ci_low"), pl.col("ci_high"), pl.col("peer_rate"), policy=policy)
+    )
     health = (
         pl.when(pl.col("n") == 0)
         .then(pl.lit("no_recent_sales"))
@@ -366,36 +367,135 @@ def offer_health(
         .then(pl.lit("insufficient_feedback"))
         .otherwise(pl.col("rule_health"))
     )
-    targets = targets.with_columns(health=health).rename({"n": "orders", "k": "ncx_orders"})
-    targets = targets.join(_top_reason(targets, ncx_by_theme), on=["seller_id", "sku"], how="left")
-    targets = targets.join(
-        ncx.last_updated(con, targets.select("seller_id", "sku", "e")),
-        on=["seller_id", "sku"],
-        how="left",
+    out = out.with_columns(health=health).rename({"n": "orders", "k": "ncx_orders"})
+    out = out.join(_top_reason(out, ncx_by_theme), on=["seller_id", "sku"], how="left")
+    out = out.join(
+        ncx.last_updated(con, out.select("seller_id", "sku", "e")), on=["seller_id", "sku"], how="left"
     )
-    targets = targets.with_columns(
-        action_required=(pl.col("status") == "closed") & (pl.col("closed_reason") == "ncx"),
+    return out.select(*_EVALUATED)
+
+
+_EVALUATED = (
+    "seller_id", "sku", "asin", "title", "status", "orders", "ncx_orders", "ncx_rate",
+    "peer_level", "peer_offers", "peer_rate", "ci_low", "ci_high", "rule_health", "health",
+    "top_ncx_reason", "top_ncx_reason_share", "last_updated", "category", "subcategory",
+    "price_band", "brand", "fulfilment", "price", "created_at", "closed_at", "closed_reason",
+    "deleted_at", "e", "commented", "commingled_orders", "peer_sellers", "peer_orders",
+)
+DELETED_TABLE = "deleted_health"
+
+
+def deleted_health(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    window_days: int,
+    policy: Policy = DEFAULT_POLICY,
+    cache: dict | None = None,
+) -> pl.DataFrame:
+    """Every deleted listing evaluated at its deletion day (peers as of that day).
+
+    The result does not depend on the as-of day (callers keep the rows deleted on or
+    before it), so it is computed once per data version: persisted by ``refresh`` for the
+    default window and policy, and memoised in ``cache`` (a dict the caller owns) otherwise.
+    """
+    key = (window_days, policy)
+    if cache is not None and key in cache:
+        return cache[key]
+    frame = None
+    if window_days == DEFAULT_POLICY.window_days and policy == DEFAULT_POLICY:
+        tables = con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [DELETED_TABLE]
+        ).fetchall()[0][0]
+        if tables:
+            frame = con.sql(f"SELECT * FROM {DELETED_TABLE}").pl()
+    if frame is None:
+        offers = offer_frame(con, None, policy)
+        targets = offers.filter(pl.col("deleted_at").is_not_null()).with_columns(
+            e=pl.col("deleted_at"), status=pl.lit("deleted")
+        )
+        frame = _evaluate(con, offers, targets, window_days, policy)
+        if frame.is_empty():
+            frame = pl.DataFrame()
+    if cache is not None:
+        cache[key] = frame
+    return frame
+
+
+def offer_health(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    as_of: date | None = None,
+    window_days: int | None = None,
+    policy: Policy = DEFAULT_POLICY,
+    viewer: Viewer = MARKETPLACE,
+    cache: dict | None = None,
+) -> pl.DataFrame:
+    """Health of every offer the viewer may see, evaluated as of ``as_of``.
+
+    ``as_of`` defaults to the latest day in the data, ``window_days`` to the policy's.
+    Offers created after ``as_of`` are left out; listings deleted on or before it are
+    evaluated at their deletion day. ``cache``: see ``deleted_health``.
+    Returns REPORT_COLUMNS plus: category, subcategory, price_band, brand, fulfilment,
+    price, closed_at, closed_reason, deleted_at, e (effective day), commented,
+    commingled_orders, peer_sellers, peer_orders, health_rank (0 = worst), as_of,
+    window_days. Rates are fractions; rate, interval and top reason are null where there
+    are no orders / no NCX orders.
+    """
+    as_of = as_of or latest_day(con)
+    window = window_days or policy.window_days
+    if as_of is None:
+        return pl.DataFrame(schema={c: pl.String for c in (*REPORT_COLUMNS, *_EXTRA)})
+    offers = offer_frame(con, None, policy)
+    current = offer_frame(con, as_of, policy)
+    live = current.filter(pl.col("status") != "deleted").filter(viewer.offer_filter())
+    parts = [_evaluate(con, offers, live, window, policy)]
+    if (current["status"] == "deleted").any():
+        deleted = deleted_health(con, window_days=window, policy=policy, cache=cache)
+        if not deleted.is_empty():
+            parts.append(
+                deleted.filter(pl.col("deleted_at") <= as_of)
+                .filter(viewer.offer_filter())
+                .select(parts[0].columns if not parts[0].is_empty() else deleted.columns)
+            )
+    frame = pl.concat([p for p in parts if not p.is_empty()], how="vertical_relaxed") if any(
+        not p.is_empty() for p in parts) else None
+    if frame is None:
+        return pl.DataFrame(schema={c: pl.String for c in (*REPORT_COLUMNS, *_EXTRA)})
+    frame = frame.with_columns(
+        action_required=(pl.col("status") == "closed") & (pl.col("closed_reason") == "ncx").fill_null(False),
         health_rank=pl.col("health").replace_strict(HEALTH_RANK, return_dtype=pl.Int8),
         as_of=pl.lit(as_of, dtype=pl.Date),
         window_days=pl.lit(window, dtype=pl.Int32),
     ).with_columns(explanation=_explanation(policy, window))
-    extra = [
-        "category", "subcategory", "price_band", "brand", "fulfilment", "price", "closed_at",
-        "closed_reason", "deleted_at", "e", "commented", "commingled_orders", "peer_sellers",
-        "peer_orders", "health_rank", "as_of", "window_days",
-    ]
-    return targets.select(*REPORT_COLUMNS, *extra).sort(
+    return frame.select(*REPORT_COLUMNS, *_EXTRA).sort(
         ["health_rank", "ncx_rate", "orders", "seller_id", "sku"],
         descending=[False, True, True, False, False],
         nulls_last=True,
     )
 
 
-def write_snapshot(con: duckdb.DuckDBPyConnection, policy: Policy = DEFAULT_POLICY) -> None:
-    """(Re)build table ``snapshot``: every offer's health at the latest day, default window."""
-    frame = offer_health(con, policy=policy)
-    con.register("snapshot_frame", frame.to_arrow())
-    try:
-        con.execute("CREATE OR REPLACE TABLE snapshot AS SELECT * FROM snapshot_frame")
-    finally:
-        con.unregister("snapshot_frame")
+_EXTRA = (
+    "category", "subcategory", "price_band", "brand", "fulfilment", "price", "closed_at",
+    "closed_reason", "deleted_at", "e", "commented", "commingled_orders", "peer_sellers",
+    "peer_orders", "health_rank", "as_of", "window_days",
+)
+
+
+def write_snapshot(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)build the persisted results of the default policy and window.
+
+    ``deleted_health``: deleted listings at their deletion day (independent of the as-of
+    day); ``snapshot``: every offer's health at the latest day.
+    """
+    con.execute(f"DROP TABLE IF EXISTS {DELETED_TABLE}")
+    deleted = deleted_health(con, window_days=DEFAULT_POLICY.window_days)
+    for name, frame in ((DELETED_TABLE, deleted), ("snapshot", None)):
+        if frame is None:
+            frame = offer_health(con)
+        if frame.is_empty() and not frame.columns:
+            continue
+        con.register("frame_to_store", frame.to_arrow())
+        try:
+            con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM frame_to_store")
+        finally:
+            con.unregister("frame_to_store")

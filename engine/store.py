@@ -46,6 +46,7 @@ def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = Fal
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(target, read_only=read_only)
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")  # the import command turns it on
     if not read_only:
         ensure_schema(con)
     return con

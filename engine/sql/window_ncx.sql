@@ -3,14 +3,18 @@
 -- e, plus unlinked counted events dated in the window. Uncapped (the engine caps k at n).
 -- Returns e, seller_id, sku, theme, ncx_orders, commented (of those, how many have a
 -- counted event with a non-empty comment on or before e).
+WITH windows AS (
+    SELECT e, unnest(generate_series(e - ($window - 1), e, INTERVAL 1 DAY))::DATE AS day
+    FROM eval_days
+)
 SELECT
-    v.e,
+    w.e,
     x.seller_id,
     x.sku,
     x.theme,
     sum(x.ncx_orders)::BIGINT AS ncx_orders,
-    coalesce(sum(x.ncx_orders) FILTER (WHERE x.comment_day <= v.e), 0)::BIGINT AS commented
+    coalesce(sum(x.ncx_orders) FILTER (WHERE x.comment_day <= w.e), 0)::BIGINT AS commented
 FROM offer_ncx_day AS x
-JOIN eval_days AS v
-    ON x.day BETWEEN v.e - ($window - 1) AND v.e AND x.ncx_day <= v.e
+JOIN windows AS w ON x.day = w.day
+WHERE x.ncx_day <= w.e
 GROUP BY ALL

@@ -1,11 +1,16 @@
 -- Orders of every offer in the window ending at each effective day of eval_days(e).
 -- $window: window length in days. Returns e, seller_id, sku, orders, commingled_orders.
+-- The windows are expanded to (e, day) pairs so the join is an equi-join on the day.
+WITH windows AS (
+    SELECT e, unnest(generate_series(e - ($window - 1), e, INTERVAL 1 DAY))::DATE AS day
+    FROM eval_days
+)
 SELECT
-    v.e,
+    w.e,
     d.seller_id,
     d.sku,
     sum(d.orders)::BIGINT AS orders,
     sum(d.commingled_orders)::BIGINT AS commingled_orders
 FROM offer_day AS d
-JOIN eval_days AS v ON d.day BETWEEN v.e - ($window - 1) AND v.e
+JOIN windows AS w ON d.day = w.day
 GROUP BY ALL

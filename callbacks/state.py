@@ -1,0 +1,195 @@
+"""The page state: what the URL holds, what the controls show, and how clicks change it.
+
+Pure functions only, so every transition is tested without a browser.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from datetime import date
+from urllib.parse import parse_qs, urlencode
+
+from engine.health import Viewer
+from engine.policy import HEALTH_LEVELS, WINDOWS
+from engine.service import GridQuery
+from layouts.ids import ID
+
+CM = "cm"  # the "View as" value of a category manager
+
+
+@dataclass(frozen=True)
+class PageState:
+    view: str = ""
+    cm_categories: tuple[str, ...] = ()
+    as_of: str = ""
+    window: int = 90
+    health: tuple[str, ...] = ()
+    action_required: bool = False
+    categories: tuple[str, ...] = ()
+    subcategories: tuple[str, ...] = ()
+    price_bands: tuple[str, ...] = ()
+    fulfilment: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    with_comments: bool = False
+    search: str = ""
+    offer: str = ""  # "seller_id|sku"
+    resolve: bool = False
+
+
+# (component id, property, state field). Lists become tuples, checkboxes booleans.
+CONTROLS: tuple[tuple[str, str, str], ...] = (
+    (ID.VIEW_AS, "value", "view"),
+    (ID.CM_CATEGORIES, "value", "cm_categories"),
+    (ID.AS_OF, "date", "as_of"),
+    (ID.WINDOW, "value", "window"),
+    (ID.F_HEALTH, "value", "health"),
+    (ID.F_ACTION, "value", "action_required"),
+    (ID.F_CATEGORY, "value", "categories"),
+    (ID.F_SUBCATEGORY, "value", "subcategories"),
+    (ID.F_PRICE_BAND, "value", "price_bands"),
+    (ID.F_FULFILMENT, "value", "fulfilment"),
+    (ID.F_STATUS, "value", "statuses"),
+    (ID.F_WITH_COMMENTS, "value", "with_comments"),
+    (ID.F_SEARCH, "value", "search"),
+    (ID.SELECTED_OFFER, "data", "offer"),
+    (ID.RESOLVE_MODE, "data", "resolve"),
+)
+_TYPES = {f.name: f.type for f in fields(PageState)}
+_URL_KEYS = {
+    "view": "view", "cm_categories": "cats", "as_of": "as_of", "window": "window",
+    "health": "health", "action_required": "action", "categories": "category",
+    "subcategories": "subcategory", "price_bands": "band", "fulfilment": "channel",
+    "statuses": "status", "with_comments": "comments", "search": "q", "offer": "offer",
+    "resolve": "resolve",
+}
+
+
+def defaults(view: str, as_of: date) -> PageState:
+    return PageState(view=view, as_of=as_of.isoformat())
+
+
+def from_controls(values: list) -> PageState:
+    """State from the controls' values, in CONTROLS order."""
+    kw = {}
+    for (_id, _prop, name), value in zip(CONTROLS, values, strict=True):
+        kw[name] = _coerce(name, value)
+    return PageState(**kw)
+
+
+def to_controls(state: PageState) -> list:
+    """Control values for a state, in CONTROLS order."""
+    out = []
+    for _id, _prop, name in CONTROLS:
+        value = getattr(state, name)
+        if isinstance(value, tuple):
+            value = list(value)
+        elif name in ("action_required", "with_comments"):
+            value = ["yes"] if value else []
+        out.append(value)
+    return out
+
+
+def _coerce(name: str, value):
+    kind = _TYPES[name]
+    if kind == "tuple[str, ...]":
+        if value is None or value == "":
+            return ()
+        return tuple(str(v) for v in (value if isinstance(value, list | tuple) else [value]))
+    if kind == "bool":
+        if isinstance(value, list | tuple):
+            return "yes" in value
+        return bool(value) and value not in ("0", "false", "no")
+    if kind == "int":
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            return 90
+        return number if number in WINDOWS else 90
+    return "" if value is None else str(value)
+
+
+def parse_query(search: str | None, base: PageState) -> PageState:
+    """State from a URL query string; missing keys keep ``base``; junk is ignored."""
+    params = parse_qs((search or "").lstrip("?"), keep_blank_values=False)
+    kw = {}
+    for name, key in _URL_KEYS.items():
+        if key not in params:
+            continue
+        raw = params[key][-1]
+        value = raw.split(",") if _TYPES[name] == "tuple[str, ...]" else raw
+        kw[name] = _coerce(name, value)
+    state = replace(base, **kw)
+    if state.health:
+        state = replace(state, health=tuple(h for h in state.health if h in HEALTH_LEVELS))
+    if state.as_of:
+        try:
+            date.fromisoformat(state.as_of)
+        except ValueError:
+            state = replace(state, as_of=base.as_of)
+    return state
+
+
+def to_query(state: PageState, base: PageState) -> str:
+    """The URL query string of a state; values equal to ``base`` are left out."""
+    params = {}
+    for name, key in _URL_KEYS.items():
+        value = getattr(state, name)
+        if value == getattr(base, name):
+            continue
+        if isinstance(value, tuple):
+            params[key] = ",".join(value)
+        elif isinstance(value, bool):
+            params[key] = "1" if value else "0"
+        else:
+            params[key] = str(value)
+    return "?" + urlencode(params) if params else ""
+
+
+def toggle_tile(state: PageState, level: str) -> PageState:
+    """Clicking a tile shows only that level; clicking it again clears the filter."""
+    if level == "action_required":
+        return replace(state, action_required=not state.action_required, health=())
+    if state.health == (level,):
+        return replace(state, health=())
+    return replace(state, health=(level,), action_required=False)
+
+
+def clear_filters(state: PageState) -> PageState:
+    """Keep who is looking and when; drop every filter and the selection."""
+    return PageState(view=state.view, cm_categories=state.cm_categories, as_of=state.as_of,
+                     window=state.window)
+
+
+def select_offer(state: PageState, key: str | None, *, resolve: bool = False) -> PageState:
+    return replace(state, offer=key or "", resolve=resolve)
+
+
+def viewer_of(state: PageState) -> Viewer:
+    if state.view == CM:
+        return Viewer("category_manager", categories=state.cm_categories)
+    return Viewer("seller", state.view)
+
+
+def as_of_of(state: PageState) -> date:
+    return date.fromisoformat(state.as_of)
+
+
+def grid_query_of(state: PageState) -> GridQuery:
+    return GridQuery(
+        health=state.health,
+        action_required=state.action_required,
+        categories=state.categories,
+        subcategories=state.subcategories,
+        price_bands=state.price_bands,
+        fulfilment=state.fulfilment,
+        statuses=state.statuses,
+        with_comments=state.with_comments,
+        search=state.search,
+    )
+
+
+def offer_key(state: PageState) -> tuple[str, str] | None:
+    if "|" not in state.offer:
+        return None
+    seller_id, sku = state.offer.split("|", 1)
+    return seller_id, sku

@@ -1,0 +1,444 @@
+"""Queries the page needs, scoped to a viewer, over one read-only connection.
+
+Every public method takes the ``Viewer`` first: scoping happens here, below the callbacks,
+so no callback can forget it. Results are polars frames; the health of all offers for an
+(as-of day, window) is computed once and cached (keyed by the store's data version).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from engine import sql, store
+from engine.health import LEVEL_KEYS, MARKETPLACE, Viewer, offer_health, wilson_interval
+from engine.policy import DEFAULT_POLICY, HEALTH_LEVELS, Policy
+
+TREND_WEEKS = 52
+COMMENT_LIMIT = 500
+MIN_WEEKLY_ORDERS_FOR_BAND = 5  # offers with fewer orders in a week stay out of the band
+
+
+@dataclass(frozen=True)
+class GridQuery:
+    """What the offers grid asks for: filters, one sort, a row range."""
+
+    health: tuple[str, ...] = ()
+    action_required: bool = False
+    categories: tuple[str, ...] = ()
+    subcategories: tuple[str, ...] = ()
+    price_bands: tuple[str, ...] = ()
+    fulfilment: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    with_comments: bool = False
+    search: str = ""
+    peer_group: tuple[str, str, str] | None = None  # (category, subcategory, price_band)
+    sort_by: str = "health_rank"
+    descending: bool = False
+    column_filters: tuple[tuple[str, str, str], ...] = ()  # (column, operator, value)
+
+
+GRID_SORTABLE = frozenset(
+    {
+        "title", "asin", "sku", "fulfilment", "health_rank", "ncx_rate", "ncx_orders", "orders",
+        "peer_rate", "x_peers", "top_ncx_reason", "last_updated", "closed_at", "status",
+        "seller_id", "category", "subcategory", "price_band",
+    }
+)
+TEXT_OPERATORS = frozenset({"contains", "equals", "startsWith"})
+NUMBER_OPERATORS = frozenset({"equals", "greaterThan", "lessThan", "greaterThanOrEqual", "lessThanOrEqual"})
+
+
+@dataclass
+class VocService:
+    """The page's data access. Open with ``VocService.open(path)``."""
+
+    con: duckdb.DuckDBPyConnection
+    policy: Policy = DEFAULT_POLICY
+    cache_size: int = 8
+    _cache: OrderedDict = field(default_factory=OrderedDict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str], policy: Policy = DEFAULT_POLICY) -> VocService:
+        return cls(store.connect(Path(path), read_only=True), policy)
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor for one request (DuckDB connections are not shared across threads)."""
+        return self.con.cursor()
+
+    # --- basics ------------------------------------------------------------------------
+
+    def latest_day(self) -> date:
+        cur = self.cursor()
+        try:
+            return store.latest_day(cur) or date.today()
+        finally:
+            cur.close()
+
+    def sellers(self) -> list[str]:
+        cur = self.cursor()
+        try:
+            return [r[0] for r in cur.execute("SELECT DISTINCT seller_id FROM offers ORDER BY 1").fetchall()]
+        finally:
+            cur.close()
+
+    def default_view(self) -> str:
+        """The seller the page opens as: the demo's featured seller when present."""
+        from engine.demo import DEMO_SELLER_ID
+
+        sellers = self.sellers()
+        if DEMO_SELLER_ID in sellers:
+            return DEMO_SELLER_ID
+        return sellers[0] if sellers else ""
+
+    def categories(self) -> list[str]:
+        cur = self.cursor()
+        try:
+            rows = cur.execute(
+                "SELECT DISTINCT category FROM offers WHERE category IS NOT NULL ORDER BY 1"
+            ).fetchall()
+            return [r[0] for r in rows]
+        finally:
+            cur.close()
+
+    def subcategories(self, categories: tuple[str, ...] = ()) -> list[str]:
+        """Subcategories, of ``categories`` when given."""
+        cur = self.cursor()
+        try:
+            rows = cur.execute(
+                "SELECT DISTINCT subcategory FROM offers WHERE subcategory IS NOT NULL "
+                "AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], category)) ORDER BY 1",
+                [list(categories), list(categories)],
+            ).fetchall()
+            return [r[0] for r in rows]
+        finally:
+            cur.close()
+
+    # --- health ------------------------------------------------------------------------
+
+    def all_health(self, as_of: date, window_days: int) -> pl.DataFrame:
+        """Every offer's health (marketplace view), computed once per (version, day, window).
+
+        Internal: callers outside the engine use ``offers`` which applies the viewer.
+        """
+        cur = self.cursor()
+        try:
+            key = (store.data_version(cur), as_of, window_days)
+            with self._lock:
+                hit = self._cache.get(key)
+                if hit is not None:
+                    self._cache.move_to_end(key)
+                    return hit
+            frame = offer_health(cur, as_of=as_of, window_days=window_days, policy=self.policy,
+                                 viewer=MARKETPLACE)
+        finally:
+            cur.close()
+        frame = frame.with_columns(
+            x_peers=pl.col("ncx_rate") / pl.col("peer_rate"),
+            has_comments=pl.col("commented") > 0,
+            search_text=pl.concat_str(
+                [pl.col("title").fill_null(""), pl.col("asin").fill_null(""), pl.col("sku")],
+                separator=" ",
+            ).str.to_lowercase(),
+        )
+        with self._lock:
+            self._cache[key] = frame
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return frame
+
+    def offers(self, viewer: Viewer, as_of: date, window_days: int) -> pl.DataFrame:
+        """The viewer's offers with health (see ``offer_health`` for the columns)."""
+        return self.all_health(as_of, window_days).filter(viewer.offer_filter())
+
+    def tile_counts(self, viewer: Viewer, as_of: date, window_days: int) -> dict[str, int]:
+        """Offers per health level (every level present, zero included) and 'action_required'."""
+        frame = self.offers(viewer, as_of, window_days)
+        counts = dict(frame.group_by("health").len().iter_rows())
+        out = {level: int(counts.get(level, 0)) for level in HEALTH_LEVELS}
+        out["action_required"] = int(frame["action_required"].sum())
+        return out
+
+    def grid(
+        self, viewer: Viewer, as_of: date, window_days: int, query: GridQuery
+    ) -> pl.DataFrame:
+        """The viewer's offers filtered and sorted for the grid (all matching rows)."""
+        frame = self.offers(viewer, as_of, window_days)
+        return frame.filter(*_grid_predicates(query)).sort(
+            [query.sort_by if query.sort_by in GRID_SORTABLE else "health_rank", "ncx_rate", "sku"],
+            descending=[query.descending, True, False],
+            nulls_last=True,
+        )
+
+    def grid_page(
+        self, viewer: Viewer, as_of: date, window_days: int, query: GridQuery, start: int, end: int
+    ) -> tuple[pl.DataFrame, int]:
+        """Rows [start, end) of the filtered, sorted grid and the number of matching rows."""
+        frame = self.grid(viewer, as_of, window_days, query)
+        return frame.slice(start, max(0, end - start)), frame.height
+
+    def export(self, viewer: Viewer, as_of: date, window_days: int, query: GridQuery) -> pl.DataFrame:
+        """The grid's matching rows with the report's columns (for a CSV download)."""
+        from engine.health import REPORT_COLUMNS
+
+        return self.grid(viewer, as_of, window_days, query).select(
+            *REPORT_COLUMNS, "category", "subcategory", "price_band", "fulfilment"
+        )
+
+    def offer(self, viewer: Viewer, as_of: date, window_days: int, seller_id: str, sku: str) -> dict | None:
+        """One offer's health row, or None when it does not exist or the viewer may not see it."""
+        frame = self.offers(viewer, as_of, window_days).filter(
+            (pl.col("seller_id") == seller_id) & (pl.col("sku") == sku)
+        )
+        return frame.row(0, named=True) if frame.height else None
+
+    # --- one offer ---------------------------------------------------------------------
+
+    def trend(self, viewer: Viewer, as_of: date, window_days: int, seller_id: str, sku: str) -> pl.DataFrame:
+        """Weekly trend of one offer against its peer group (DESIGN.md 4.4).
+
+        Columns: week (Monday), orders, ncx_orders, ncx_rate, peer_rate (pooled over the
+        peer group without the offer), peer_p25, peer_p75 (quartiles of the peers' weekly
+        rates, offers with >= MIN_WEEKLY_ORDERS_FOR_BAND orders), peer_offers, maturing
+        (the week ends less than policy.return_lag_days before the effective day).
+        Empty when the viewer may not see the offer.
+        """
+        me = self.offer(viewer, as_of, window_days, seller_id, sku)
+        if me is None:
+            return pl.DataFrame()
+        e = me["e"]
+        start = e - timedelta(weeks=TREND_WEEKS)
+        peers = self._peer_keys(as_of, window_days, me)
+        keys = pl.concat([pl.DataFrame({"seller_id": [seller_id], "sku": [sku]}), peers])
+        weeks = self._weeks(keys, start, e)
+        mine = weeks.filter((pl.col("seller_id") == seller_id) & (pl.col("sku") == sku))
+        others = weeks.filter(~((pl.col("seller_id") == seller_id) & (pl.col("sku") == sku)))
+        band = (
+            others.with_columns(rate=pl.col("ncx_orders") / pl.col("orders"))
+            .group_by("week")
+            .agg(
+                peer_orders=pl.col("orders").sum(),
+                peer_ncx=pl.col("ncx_orders").sum(),
+                peer_p25=pl.col("rate")
+                .filter(pl.col("orders") >= MIN_WEEKLY_ORDERS_FOR_BAND)
+                .quantile(0.25, interpolation="linear"),
+                peer_p75=pl.col("rate")
+                .filter(pl.col("orders") >= MIN_WEEKLY_ORDERS_FOR_BAND)
+                .quantile(0.75, interpolation="linear"),
+                peer_offers=pl.col("sku").len(),
+            )
+        )
+        calendar = pl.DataFrame(
+            {"week": pl.date_range(start - timedelta(days=start.weekday()), e, "1w", eager=True)}
+        )
+        lag = timedelta(days=self.policy.return_lag_days)
+        return (
+            calendar.join(mine.select("week", "orders", "ncx_orders"), on="week", how="left")
+            .join(band, on="week", how="left")
+            .with_columns(pl.col("orders", "ncx_orders", "peer_orders", "peer_ncx").fill_null(0))
+            .with_columns(
+                ncx_rate=pl.when(pl.col("orders") > 0).then(pl.col("ncx_orders") / pl.col("orders")),
+                peer_rate=pl.when(pl.col("peer_orders") > 0).then(pl.col("peer_ncx") / pl.col("peer_orders")),
+                maturing=(pl.col("week") + timedelta(days=6)) > pl.lit(e - lag),
+            )
+            .sort("week")
+        )
+
+    def breakdown(self, viewer: Viewer, as_of: date, window_days: int, seller_id: str, sku: str) -> pl.DataFrame:
+        """One offer's events in its window by source, theme and counted (empty if not visible)."""
+        me = self.offer(viewer, as_of, window_days, seller_id, sku)
+        if me is None:
+            return pl.DataFrame()
+        e = me["e"]
+        params = {"seller_id": seller_id, "sku": sku, "start": e - timedelta(days=window_days - 1), "e": e}
+        cur = self.cursor()
+        try:
+            return cur.sql(sql.load("offer_breakdown"), params=params).pl().with_columns(
+                pl.col("events").cast(pl.Int64)
+            )
+        finally:
+            cur.close()
+
+    def actions(self, viewer: Viewer, as_of: date, window_days: int, seller_id: str, sku: str) -> pl.DataFrame:
+        """Recorded seller actions of one offer up to its effective day (empty if not visible)."""
+        me = self.offer(viewer, as_of, window_days, seller_id, sku)
+        if me is None:
+            return pl.DataFrame()
+        cur = self.cursor()
+        try:
+            return cur.sql(sql.load("offer_actions"),
+                           params={"seller_id": seller_id, "sku": sku, "e": me["e"]}).pl()
+        finally:
+            cur.close()
+
+    def action_effects(
+        self, viewer: Viewer, as_of: date, window_days: int, seller_id: str, sku: str, *, weeks: int = 12
+    ) -> list[dict]:
+        """Each recorded action with the offer's NCX rate in the ``weeks`` weeks of purchases
+        before and after it (matured weeks only), and their intervals.
+
+        Returns dicts: action_date, action, note, before_k, before_n, before_rate,
+        before_ci, after_k, after_n, after_rate, after_ci (rate/ci None without orders).
+        """
+        actions = self.actions(viewer, as_of, window_days, seller_id, sku)
+        if actions.is_empty():
+            return []
+        trend = self.trend(viewer, as_of, window_days, seller_id, sku).filter(~pl.col("maturing"))
+        out = []
+        for a in actions.iter_rows(named=True):
+            day = a["action_date"]
+            span = timedelta(weeks=weeks)
+            sides = {
+                "before": trend.filter((pl.col("week") + timedelta(days=6) < day) & (pl.col("week") >= day - span)),
+                "after": trend.filter((pl.col("week") >= day) & (pl.col("week") < day + span)),
+            }
+            row = dict(a)
+            for side, frame in sides.items():
+                k, n = int(frame["ncx_orders"].sum()), int(frame["orders"].sum())
+                row[f"{side}_k"], row[f"{side}_n"] = k, n
+                row[f"{side}_rate"] = k / n if n else None
+                row[f"{side}_ci"] = wilson_interval(k, n, z=self.policy.z)
+            out.append(row)
+        return out
+
+    def peer_group(self, viewer: Viewer, as_of: date, window_days: int, seller_id: str, sku: str) -> pl.DataFrame:
+        """The offers of one offer's peer group at its level (with n > 0), the offer included.
+
+        Sellers get aggregates only, so this is for category managers (and the
+        marketplace): a seller viewer gets an empty frame.
+        """
+        if viewer.kind == "seller":
+            return pl.DataFrame()
+        me = self.offer(viewer, as_of, window_days, seller_id, sku)
+        if me is None:
+            return pl.DataFrame()
+        keys = self._peer_keys(as_of, window_days, me, include_self=True)
+        return self.all_health(as_of, window_days).join(keys, on=["seller_id", "sku"]).filter(
+            viewer.offer_filter()
+        )
+
+    def _peer_keys(self, as_of: date, window_days: int, me: dict, include_self: bool = False) -> pl.DataFrame:
+        """Keys of the offers in ``me``'s peer group at its level (n > 0 at the same day)."""
+        frame = self.all_health(as_of, window_days)
+        same_level = [pl.col(c) == me[c] for c in LEVEL_KEYS[me["peer_level"]]]
+        peers = frame.filter(
+            pl.col("orders") > 0, pl.col("e") == me["e"], *same_level
+        )
+        if not include_self:
+            peers = peers.filter(~((pl.col("seller_id") == me["seller_id"]) & (pl.col("sku") == me["sku"])))
+        return peers.select("seller_id", "sku")
+
+    def _weeks(self, keys: pl.DataFrame, start: date, e: date) -> pl.DataFrame:
+        cur = self.cursor()
+        cur.register("eval_offers", keys.to_arrow())
+        try:
+            return cur.sql(sql.load("offer_weeks"), params={"start": start, "e": e}).pl()
+        finally:
+            cur.unregister("eval_offers")
+            cur.close()
+
+    # --- comments ----------------------------------------------------------------------
+
+    def comments(
+        self,
+        viewer: Viewer,
+        as_of: date,
+        window_days: int,
+        offers: pl.DataFrame,
+        *,
+        since: date | None = None,
+        sources: tuple[str, ...] = (),
+        themes: tuple[str, ...] = (),
+        counted: bool | None = None,
+        text: str = "",
+        with_comment: bool = False,
+        limit: int = COMMENT_LIMIT,
+    ) -> pl.DataFrame:
+        """Feedback of ``offers`` (``seller_id, sku``) that the viewer may see, newest first.
+
+        Only events on or before each offer's as-of day are returned. ``text`` matches the
+        comment case-insensitively as plain text (no pattern syntax).
+        """
+        visible = self.offers(viewer, as_of, window_days).select("seller_id", "sku")
+        keys = offers.select("seller_id", "sku").join(visible, on=["seller_id", "sku"])
+        if keys.height == 0:
+            return pl.DataFrame()
+        escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        params = {
+            "until": as_of,
+            "since": since,
+            "sources": list(sources) or None,
+            "themes": list(themes) or None,
+            "counted": counted,
+            "text": escaped or None,
+            "with_comment": with_comment,
+            "limit": limit,
+        }
+        cur = self.cursor()
+        cur.register("eval_offers", keys.to_arrow())
+        try:
+            return cur.sql(sql.load("comments"), params=params).pl()
+        finally:
+            cur.unregister("eval_offers")
+            cur.close()
+
+
+def _grid_predicates(q: GridQuery) -> list[pl.Expr]:
+    preds: list[pl.Expr] = []
+    for column, values in (
+        ("health", q.health),
+        ("category", q.categories),
+        ("subcategory", q.subcategories),
+        ("price_band", q.price_bands),
+        ("fulfilment", q.fulfilment),
+        ("status", q.statuses),
+    ):
+        if values:
+            preds.append(pl.col(column).is_in(list(values)))
+    if q.action_required:
+        preds.append(pl.col("action_required"))
+    if q.with_comments:
+        preds.append(pl.col("has_comments"))
+    if q.search.strip():
+        preds.append(pl.col("search_text").str.contains(q.search.strip().lower(), literal=True))
+    if q.peer_group:
+        cat, sub, band = q.peer_group
+        preds.append((pl.col("category") == cat) & (pl.col("subcategory") == sub) & (pl.col("price_band") == band))
+    for column, op, value in q.column_filters:
+        if column not in GRID_SORTABLE:
+            continue
+        preds.append(_column_filter(column, op, value))
+    return preds
+
+
+def _column_filter(column: str, op: str, value: str) -> pl.Expr:
+    col = pl.col(column)
+    if op in TEXT_OPERATORS:
+        text = col.cast(pl.String).str.to_lowercase()
+        v = str(value).lower()
+        if op == "contains":
+            return text.str.contains(v, literal=True)
+        if op == "startsWith":
+            return text.str.starts_with(v)
+        return text == v
+    if op in NUMBER_OPERATORS:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return pl.lit(True)
+        return {
+            "equals": col == number,
+            "greaterThan": col > number,
+            "lessThan": col < number,
+            "greaterThanOrEqual": col >= number,
+            "lessThanOrEqual": col <= number,
+        }[op]
+    return pl.lit(True)

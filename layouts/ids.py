@@ -1,0 +1,94 @@
+"""Every component id of the page, in one place.
+
+Plain ids are members of ``ID``; pattern-matching ids come from the small factories
+below, so callbacks and layouts can never disagree on a spelling.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ID(StrEnum):
+    URL = "url"
+    # header
+    VIEW_AS = "view-as"
+    CM_CATEGORIES = "cm-categories"
+    CM_CATEGORIES_COL = "cm-categories-col"
+    AS_OF = "as-of"
+    WINDOW = "window"
+    COPY_LINK = "copy-link"
+    # tiles
+    TILES = "tiles"
+    # filters
+    F_HEALTH = "filter-health"
+    F_CATEGORY = "filter-category"
+    F_SUBCATEGORY = "filter-subcategory"
+    F_PRICE_BAND = "filter-price-band"
+    F_FULFILMENT = "filter-fulfilment"
+    F_STATUS = "filter-status"
+    F_WITH_COMMENTS = "filter-with-comments"
+    F_ACTION = "filter-action-required"
+    F_SEARCH = "filter-search"
+    F_CLEAR = "filter-clear"
+    # grid
+    GRID = "offers-grid"
+    GRID_QUERY = "offers-grid-query"
+    GRID_COUNT = "offers-grid-count"
+    GRID_REFRESHED = "offers-grid-refreshed"
+    GRID_DOWNLOAD = "offers-grid-download"
+    GRID_DOWNLOAD_BUTTON = "offers-grid-download-button"
+    SELECTED_OFFER = "selected-offer"
+    # detail
+    DETAIL = "offer-detail"
+    DETAIL_TITLE = "offer-detail-title"
+    EXPLANATION = "offer-explanation"
+    TREND = "offer-trend"
+    BY_SOURCE = "offer-by-source"
+    BY_THEME = "offer-by-theme"
+    ACTIONS = "offer-actions"
+    # comments
+    COMMENTS_CARD = "comments-card"
+    COMMENTS_TITLE = "comments-title"
+    COMMENTS_GRID = "comments-grid"
+    COMMENTS_COUNT = "comments-count"
+    REMEDY = "comments-remedy"
+    C_SOURCE = "comments-source"
+    C_THEME = "comments-theme"
+    C_COUNTED = "comments-counted"
+    C_SINCE = "comments-since"
+    C_TEXT = "comments-text"
+    RESOLVE_MODE = "comments-resolve-mode"
+    # peers
+    PEER_CARD = "peer-card"
+    PEER_HIST = "peer-histogram"
+    PEER_WORST = "peer-worst"
+    # transparency
+    HOW_TOGGLE = "how-health-toggle"
+    HOW_PANEL = "how-health-panel"
+    ERROR = "page-error"
+
+
+def tile(level: str) -> dict[str, str]:
+    """Id of the health tile for ``level`` (or 'action_required')."""
+    return {"type": "health-tile", "level": level}
+
+
+def all_ids(component) -> list:
+    """Every id in a component tree (for the duplicate-id test)."""
+    found = []
+
+    def walk(node) -> None:
+        if isinstance(node, list | tuple):
+            for child in node:
+                walk(child)
+            return
+        if not hasattr(node, "to_plotly_json"):
+            return
+        node_id = getattr(node, "id", None)
+        if node_id is not None:
+            found.append(node_id)
+        walk(getattr(node, "children", None))
+
+    walk(component)
+    return found

@@ -1,0 +1,59 @@
+"""The health palette, labels and the one plotly template every figure uses."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from engine.policy import HEALTH_LABELS, HEALTH_LEVELS
+
+HEALTH_COLOURS: dict[str, str] = {
+    "excellent": "#1a9641",
+    "good": "#a6d96a",
+    "fair": "#ffd92f",
+    "poor": "#fd8d3c",
+    "very_poor": "#d7191c",
+    "insufficient_feedback": "#9e9e9e",
+    "no_recent_sales": "#bdbdbd",
+    "deleted": "#757575",
+}
+# Text colour that stays readable on each badge colour.
+HEALTH_TEXT: dict[str, str] = {
+    "excellent": "#ffffff",
+    "good": "#1b1b1b",
+    "fair": "#1b1b1b",
+    "poor": "#1b1b1b",
+    "very_poor": "#ffffff",
+    "insufficient_feedback": "#ffffff",
+    "no_recent_sales": "#1b1b1b",
+    "deleted": "#ffffff",
+}
+TILE_LEVELS: tuple[str, ...] = HEALTH_LEVELS
+TILE_LABELS: dict[str, str] = {
+    **HEALTH_LABELS,
+    "insufficient_feedback": "Insufficient feedback",
+    "no_recent_sales": "No recent sales",
+    "action_required": "Action required",
+}
+STATUS_LABELS: dict[str, str] = {"active": "Active", "closed": "Closed", "deleted": "Listing deleted"}
+
+ACCENT = "#2c3e50"
+PEER = "#6c757d"
+MATURING = "#adb5bd"
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+
+TEMPLATE_NAME = "voc"
+pio.templates[TEMPLATE_NAME] = go.layout.Template(
+    layout=go.Layout(
+        font={"family": FONT, "size": 12, "color": "#212529"},
+        title={"font": {"size": 14}, "x": 0, "xanchor": "left"},
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        margin={"l": 56, "r": 16, "t": 40, "b": 40},
+        colorway=[ACCENT, "#fd8d3c", "#1a9641", "#6f42c1", "#17a2b8", PEER],
+        xaxis={"gridcolor": "#eceff1", "zeroline": False, "linecolor": "#ced4da"},
+        yaxis={"gridcolor": "#eceff1", "zeroline": False, "linecolor": "#ced4da"},
+        legend={"orientation": "h", "y": -0.18, "x": 0},
+        hoverlabel={"font": {"family": FONT}},
+    )
+)
