@@ -74,7 +74,7 @@ pop AS (
         AND (off.created_at IS NULL OR off.created_at <= m.e)
         AND (off.deleted_at IS NULL OR off.deleted_at >= m.e)
 ),
-sellers AS (SELECT count(DISTINCT seller_id) AS n_sellers FROM off),
+sellers AS (SELECT count(DISTINCT seller_id) AS n_sellers FROM offers),
 levels AS (
     SELECT * FROM (VALUES (1, 'price_band'), (2, 'subcategory'), (3, 'category'), (4, 'all'))
         AS l(ord, level)
@@ -83,7 +83,7 @@ target AS (
     SELECT off.*, coalesce(m.n, 0) AS n, coalesce(m.k, 0) AS k, coalesce(m.commented, 0) AS commented
     FROM off LEFT JOIN m ON m.e = off.e AND m.seller_id = off.seller_id AND m.sku = off.sku
 ),
-per_level AS (
+per_level AS (  -- the three narrow levels by brute force: every target joined to its peers
     SELECT
         t.seller_id, t.sku, l.ord, l.level,
         count(p.sku) AS peer_offers,
@@ -91,14 +91,29 @@ per_level AS (
         coalesce(sum(p.k), 0) AS peer_k,
         coalesce(sum(p.n), 0) AS peer_n
     FROM target AS t
-    CROSS JOIN levels AS l
+    CROSS JOIN (SELECT * FROM levels WHERE level <> 'all') AS l
     LEFT JOIN pop AS p
         ON p.e = t.e
         AND NOT (p.seller_id = t.seller_id AND p.sku = t.sku)
-        AND (l.level = 'all' OR p.cat = t.cat)
-        AND (l.level IN ('all', 'category') OR p.sub = t.sub)
+        AND p.cat = t.cat
+        AND (l.level = 'category' OR p.sub = t.sub)
         AND (l.level <> 'price_band' OR p.band = t.band)
-    GROUP BY ALL
+    GROUP BY t.seller_id, t.sku, l.ord, l.level
+    UNION ALL  -- the whole marketplace: its totals at the day, minus the offer itself
+    SELECT
+        t.seller_id, t.sku, 4, 'all',
+        tot.offers - (t.n > 0)::INT,
+        tot.sellers - CASE WHEN EXISTS (
+            SELECT 1 FROM pop AS q
+            WHERE q.e = t.e AND q.seller_id = t.seller_id AND q.sku <> t.sku
+        ) OR t.n > 0 THEN 1 ELSE 0 END,
+        tot.k - CASE WHEN t.n > 0 THEN t.k ELSE 0 END,
+        tot.n - t.n
+    FROM target AS t
+    JOIN (
+        SELECT e, count(*) AS offers, count(DISTINCT seller_id) AS sellers, sum(k) AS k, sum(n) AS n
+        FROM pop GROUP BY e
+    ) AS tot ON tot.e = t.e
 ),
 chosen AS (
     SELECT pl.*
@@ -123,14 +138,14 @@ wilson AS (
 ),
 judged AS (
     SELECT *,
-        greatest(0, centre - half) AS lo,
-        least(1, centre + half) AS hi
+        CASE WHEN n > 0 THEN greatest(0, centre - half) END AS lo,
+        CASE WHEN n > 0 THEN least(1, centre + half) END AS hi
     FROM wilson
 ),
 top AS (
     SELECT seller_id, sku, theme, count(*) AS c, sum(count(*)) OVER (PARTITION BY seller_id, sku) AS total
     FROM ncx_items JOIN off USING (seller_id, sku, e)
-    GROUP BY ALL
+    GROUP BY seller_id, sku, theme
     QUALIFY row_number() OVER (PARTITION BY seller_id, sku ORDER BY count(*) DESC, theme) = 1
 ),
 activity AS (

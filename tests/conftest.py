@@ -1,0 +1,25 @@
+"""Shared fixtures: the demo store is built once per test session."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from engine import commands, store
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory) -> Path:
+    """A store holding the default demo marketplace (scale 1, seed 7)."""
+    path = tmp_path_factory.mktemp("demo") / "voc.duckdb"
+    commands.build_demo(path, out=io.StringIO())
+    return path
+
+
+@pytest.fixture
+def demo_con(demo_store):
+    con = store.connect(demo_store, read_only=True)
+    yield con
+    con.close()

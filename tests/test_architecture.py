@@ -1,0 +1,43 @@
+"""The import direction of STYLE.md: engine/ never imports a UI package."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+UI_PACKAGES = {"dash", "plotly", "dash_bootstrap_components", "dash_ag_grid", "flask"}
+
+
+def imported_roots(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    roots = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            roots |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+def test_engine_imports_no_ui_package():
+    offenders = {
+        str(p.relative_to(ROOT)): sorted(imported_roots(p) & UI_PACKAGES)
+        for p in (ROOT / "engine").rglob("*.py")
+        if imported_roots(p) & UI_PACKAGES
+    }
+    assert offenders == {}
+
+
+def test_layouts_and_callbacks_do_not_import_the_app():
+    for folder in ("layouts", "callbacks", "engine"):
+        for p in (ROOT / folder).rglob("*.py"):
+            assert "app" not in imported_roots(p), p
+
+
+def test_sql_stays_in_the_engine():
+    for folder in ("layouts", "callbacks"):
+        for p in (ROOT / folder).rglob("*.py"):
+            assert "duckdb" not in imported_roots(p), p
+            text = p.read_text(encoding="utf-8")
+            assert ".execute(" not in text and ".sql(" not in text, p

@@ -1,0 +1,119 @@
+"""The command line: import (atomic, idempotent, clear errors) and report (columns, formats)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import app
+from engine import store
+from engine.health import REPORT_COLUMNS
+
+ROOT = Path(__file__).resolve().parents[1]
+
+OFFERS = """seller_id,sku,asin,title,brand,category,subcategory,price,fulfilment,created_at,closed_at,closed_reason,reinstated_at,deleted_at
+S1,A,B000000001,Pillow insert,,Home,Pillows,12.5,FBA,2026-01-01,2026-06-20,ncx,,
+S1,B,B000000002,Duvet,,Home,Duvets,,MFN,2026-01-01,,,,
+S2,C,B000000003,Sheet,,Home,Pillows,14,FBA,2026-01-01,,,,2026-06-01
+"""
+ORDERS = """order_id,seller_id,sku,purchase_date,quantity,status,sold_by_seller
+O1,S1,A,2026-06-01T10:00:00Z,1,shipped,true
+O2,S1,A,2026-06-02 11:00:00+02:00,2,shipped,1
+O3,S1,A,2026-06-03,1,cancelled,true
+O4,S2,C,2026-05-20,1,shipped,false
+"""
+FEEDBACK = """feedback_id,seller_id,sku,order_id,event_date,source,reason_code,rating,comment,fulfilment_center
+F1,S1,A,O1,2026-06-10,return,CR-DEFECTIVE,,stopped working after a week,PHX7
+F2,S1,A,,2026-06-11,review,,1,"<script>alert(1)</script>",
+F3,S1,A,O2,2026-06-12,return,UNWANTED_ITEM,,changed my mind,
+"""
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    d = tmp_path / "drop"
+    d.mkdir()
+    (d / "offers.csv").write_text(OFFERS, encoding="utf-8")
+    (d / "orders.csv").write_text(ORDERS, encoding="utf-8")
+    (d / "feedback.csv").write_text(FEEDBACK, encoding="utf-8")
+    return d
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "app.py", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+
+
+def table_counts(path: Path) -> dict[str, int]:
+    con = store.connect(path, read_only=True)
+    try:
+        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]
+                for t in ("offers", "orders", "feedback", "events", "offer_day")}
+    finally:
+        con.close()
+
+
+def test_import_then_reimport_changes_nothing(tmp_path, data_dir):
+    target = tmp_path / "s.duckdb"
+    args = ["--store", str(target), "import", *[f"--{t}={data_dir / f'{t}.csv'}" for t in ("offers", "orders", "feedback")]]
+    first = run(*args)
+    assert first.returncode == 0, first.stderr
+    assert "orders" in first.stdout and "4 new" in first.stdout
+    counts = table_counts(target)
+    assert counts["orders"] == 4 and counts["feedback"] == 3
+    second = run(*args)
+    assert second.returncode == 0, second.stderr
+    assert "0 new, 4 already stored" in second.stdout
+    assert table_counts(target) == counts
+
+
+def test_bad_file_leaves_the_store_exactly_as_it_was(tmp_path, data_dir):
+    target = tmp_path / "s.duckdb"
+    assert run("--store", str(target), "import", f"--orders={data_dir / 'orders.csv'}",
+               f"--offers={data_dir / 'offers.csv'}").returncode == 0
+    before = table_counts(target)
+    bad = tmp_path / "more_orders.csv"
+    bad.write_text(ORDERS.replace("O4,S2,C,2026-05-20", "O5,S2,C,20/05/2026") + "O6,S1,B,2026-06-05,1,shipped,true\n",
+                   encoding="utf-8")
+    good_feedback = data_dir / "feedback.csv"
+    result = run("--store", str(target), "import", f"--orders={bad}", f"--feedback={good_feedback}")
+    assert result.returncode == 2
+    assert "more_orders.csv row 5, column purchase_date" in result.stderr
+    assert "store is unchanged" in result.stderr
+    assert table_counts(target) == before
+
+
+def test_report_columns_formats_and_data_dir_leave_the_store_untouched(tmp_path, data_dir):
+    target = tmp_path / "untouched.duckdb"
+    result = run("--store", str(target), "report", "--as-of", "2026-06-20", "--data", str(data_dir))
+    assert result.returncode == 0, result.stderr
+    assert not target.exists()
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert list(rows[0].keys()) == list(REPORT_COLUMNS)
+    by_sku = {r["sku"]: r for r in rows}
+    a = by_sku["A"]
+    # O1, O2 (O3 cancelled); NCX: O1 (defective return) + the unlinked 1-star review, capped at 2
+    assert (a["orders"], a["ncx_orders"], a["ncx_rate"]) == ("2", "2", "1.0")
+    assert (a["status"], a["action_required"], a["top_ncx_reason"]) == ("closed", "true", "defective")
+    assert by_sku["B"]["health"] == "no_recent_sales" and by_sku["B"]["ncx_rate"] == ""
+    assert by_sku["C"]["status"] == "deleted" and by_sku["C"]["orders"] == "1"
+    js = run("report", "--as-of", "2026-06-20", "--data", str(data_dir), "--format", "json", "--seller", "S2")
+    records = json.loads(js.stdout)
+    assert [r["sku"] for r in records] == ["C"] and records[0]["ncx_rate"] == 0.0
+
+
+def test_report_without_as_of_uses_the_latest_day(data_dir):
+    result = run("report", "--data", str(data_dir), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert {r["last_updated"] for r in json.loads(result.stdout)} >= {"2026-06-11"}
+
+
+def test_parser_accepts_store_before_and_after_the_command():
+    assert app._parser().parse_args(["--store", "x", "report"]).store == "x"
+    assert app._parser().parse_args(["report", "--store", "y"]).store == "y"
