@@ -22,6 +22,7 @@ def register(app, service) -> None:
         Output(ID.TREND, "figure"),
         Output(ID.BY_SOURCE, "figure"),
         Output(ID.BY_THEME, "figure"),
+        Output(ID.DETAIL_BODY, "style"),
         Input(ID.SELECTED_OFFER, "data"),
         *SCOPE,
     )
@@ -43,12 +44,16 @@ def register(app, service) -> None:
                                  "Weekly NCX rate vs similar offers"),
             figures.breakdown_figure(breakdown, "source", "Feedback by source"),
             figures.breakdown_figure(breakdown, "theme", "Feedback by theme"),
+            SHOWN,
         )
+
+
+SHOWN, HIDDEN = {}, {"display": "none"}
 
 
 def _empty(message: str):
     blank = figures.empty_figure("Select an offer")
-    return message, "", "", blank, blank, blank
+    return message, "", "", blank, blank, blank, HIDDEN
 
 
 def offer_title(me: dict) -> list:

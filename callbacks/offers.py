@@ -10,7 +10,7 @@ from dash.exceptions import PreventUpdate
 
 from callbacks import state as st
 from engine.service import GridQuery
-from layouts.grid import offer_rows
+from layouts.grid import offer_columns, offer_rows
 from layouts.ids import ID, tile
 
 SCOPE = [Input(ID.VIEW_AS, "value"), Input(ID.CM_CATEGORIES, "value"), Input(ID.AS_OF, "date"),
@@ -142,6 +142,13 @@ def register(app, service) -> None:
     )
     def update_subcategory_options(categories):
         return service.subcategories(tuple(categories or ()))
+
+    @app.callback(
+        Output(ID.GRID, "columnDefs"),
+        Input(ID.VIEW_AS, "value"),
+    )
+    def update_grid_columns(view):
+        return offer_columns(show_seller=view == st.CM)
 
     @app.callback(
         Output(ID.CM_CATEGORIES_COL, "style"),

@@ -65,6 +65,8 @@ class VocService:
     cache_size: int = 8
     _cache: OrderedDict = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _key_locks: dict = field(default_factory=dict)
+    _deleted: dict = field(default_factory=dict)  # data version -> deleted_health cache
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], policy: Policy = DEFAULT_POLICY) -> VocService:
@@ -127,33 +129,46 @@ class VocService:
     def all_health(self, as_of: date, window_days: int) -> pl.DataFrame:
         """Every offer's health (marketplace view), computed once per (version, day, window).
 
-        Internal: callers outside the engine use ``offers`` which applies the viewer.
+        Concurrent requests for the same key wait for one computation. Internal: callers
+        outside the engine use ``offers``, which applies the viewer.
         """
         cur = self.cursor()
         try:
-            key = (store.data_version(cur), as_of, window_days)
+            version = store.data_version(cur)
+            key = (version, as_of, window_days)
             with self._lock:
                 hit = self._cache.get(key)
                 if hit is not None:
                     self._cache.move_to_end(key)
                     return hit
-            frame = offer_health(cur, as_of=as_of, window_days=window_days, policy=self.policy,
-                                 viewer=MARKETPLACE)
+                key_lock = self._key_locks.setdefault(key, threading.Lock())
+            with key_lock:
+                with self._lock:
+                    hit = self._cache.get(key)
+                if hit is not None:
+                    return hit
+                with self._lock:
+                    if version not in self._deleted:
+                        self._deleted.clear()  # an older version's results are stale
+                    deleted_cache = self._deleted.setdefault(version, {})
+                frame = offer_health(cur, as_of=as_of, window_days=window_days, policy=self.policy,
+                                     viewer=MARKETPLACE, cache=deleted_cache)
+                frame = frame.with_columns(
+                    x_peers=pl.col("ncx_rate") / pl.col("peer_rate"),
+                    has_comments=pl.col("commented") > 0,
+                    search_text=pl.concat_str(
+                        [pl.col("title").fill_null(""), pl.col("asin").fill_null(""), pl.col("sku")],
+                        separator=" ",
+                    ).str.to_lowercase(),
+                )
+                with self._lock:
+                    self._cache[key] = frame
+                    while len(self._cache) > self.cache_size:
+                        self._cache.popitem(last=False)
+                    self._key_locks.pop(key, None)
+                return frame
         finally:
             cur.close()
-        frame = frame.with_columns(
-            x_peers=pl.col("ncx_rate") / pl.col("peer_rate"),
-            has_comments=pl.col("commented") > 0,
-            search_text=pl.concat_str(
-                [pl.col("title").fill_null(""), pl.col("asin").fill_null(""), pl.col("sku")],
-                separator=" ",
-            ).str.to_lowercase(),
-        )
-        with self._lock:
-            self._cache[key] = frame
-            while len(self._cache) > self.cache_size:
-                self._cache.popitem(last=False)
-        return frame
 
     def offers(self, viewer: Viewer, as_of: date, window_days: int) -> pl.DataFrame:
         """The viewer's offers with health (see ``offer_health`` for the columns)."""

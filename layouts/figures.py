@@ -39,9 +39,9 @@ def trend_figure(trend: pl.DataFrame, actions: pl.DataFrame, title: str) -> go.F
         (pl.col(c) * 100).alias(c) for c in ("ncx_rate", "peer_rate", "peer_p25", "peer_p75")
     )
     weeks = pct["week"].to_list()
-    fig = go.Figure(layout={"template": TEMPLATE_NAME, "title": title, "height": 360})
+    fig = go.Figure(layout={"template": TEMPLATE_NAME, "title": title, "height": 380})
     fig.add_bar(x=weeks, y=pct["orders"].to_list(), name="Orders (right axis)", yaxis="y2",
-                marker_color="#dee2e6", hovertemplate="%{y:,} orders<extra></extra>")
+                marker_color="rgba(173,181,189,0.35)", hovertemplate="%{y:,} orders<extra></extra>")
     fig.add_scatter(x=weeks, y=pct["peer_p75"].to_list(), mode="lines", line={"width": 0},
                     showlegend=False, hoverinfo="skip", connectgaps=True)
     fig.add_scatter(x=weeks, y=pct["peer_p25"].to_list(), mode="lines", line={"width": 0},
@@ -76,6 +76,9 @@ def trend_figure(trend: pl.DataFrame, actions: pl.DataFrame, title: str) -> go.F
         xaxis={"title": "Week of purchase"},
         hovermode="x unified",
         barmode="overlay",
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0, "font": {"size": 11}},
+        margin={"t": 64},
+        title={"y": 0.97, "yanchor": "top"},
     )
     return fig
 
@@ -97,13 +100,14 @@ def breakdown_figure(breakdown: pl.DataFrame, by: str, title: str) -> go.Figure:
     grouped = grouped.with_columns(total=pl.col("true") + pl.col("false")).sort("total")
     names = [labels.get(v, v) for v in grouped[by].to_list()]
     fig = go.Figure(layout={"template": TEMPLATE_NAME, "title": title,
-                            "height": 90 + 26 * grouped.height})
+                            "height": 130 + 24 * grouped.height})
     fig.add_bar(y=names, x=grouped["true"].to_list(), orientation="h", name="Counted (NCX)",
                 marker_color=HEALTH_COLOURS["poor"], hovertemplate="%{x} counted<extra></extra>")
     fig.add_bar(y=names, x=grouped["false"].to_list(), orientation="h", name="Not counted",
                 marker_color="#ced4da", hovertemplate="%{x} not counted<extra></extra>")
     fig.update_layout(barmode="stack", xaxis={"title": "Events in the window"},
-                      margin={"l": 140}, legend={"y": -0.35})
+                      margin={"l": 140, "t": 56},
+                      legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0})
     return fig
 
 

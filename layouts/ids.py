@@ -42,6 +42,7 @@ class ID(StrEnum):
     # detail
     DETAIL = "offer-detail"
     DETAIL_TITLE = "offer-detail-title"
+    DETAIL_BODY = "offer-detail-body"
     EXPLANATION = "offer-explanation"
     TREND = "offer-trend"
     BY_SOURCE = "offer-by-source"

@@ -1,0 +1,112 @@
+"""Callbacks called as plain functions against the demo store."""
+
+from __future__ import annotations
+
+import json
+
+import polars as pl
+import pytest
+
+import app as app_module
+from engine.health import Viewer
+from engine.service import GridQuery, VocService
+
+SELLER = "S-DEMO"
+
+
+@pytest.fixture(scope="module")
+def dash_app(demo_store):
+    return app_module.create_app(demo_store)
+
+
+@pytest.fixture(scope="module")
+def service(demo_store):
+    return VocService.open(demo_store)
+
+
+def callback(dash_app, name: str):
+    for entry in dash_app.callback_map.values():
+        func = entry.get("callback")  # clientside callbacks have none
+        if func is not None and func.__name__ == name:
+            return func.__wrapped__
+    raise KeyError(name)
+
+
+def scope(service, view=SELLER, cats=None, window=90):
+    return view, cats, service.latest_day().isoformat(), window
+
+
+def test_tiles_show_the_engine_counts(dash_app, service):
+    levels = ["excellent", "good", "fair", "poor", "very_poor", "insufficient_feedback",
+              "no_recent_sales", "action_required"]
+    ids = [{"type": "health-tile", "level": lv} for lv in levels]
+    counts, classes = callback(dash_app, "update_tiles")(*scope(service), ["poor"], [], ids)
+    expected = service.tile_counts(Viewer("seller", SELLER), service.latest_day(), 90)
+    assert counts == [f"{expected[lv]:,}" for lv in levels]
+    assert classes[levels.index("poor")] == "health-tile active"
+    assert sum(c == "health-tile active" for c in classes) == 1
+
+
+def grid_rows(dash_app, service, view=SELLER, health=(), search=""):
+    query, count = callback(dash_app, "update_grid_query")(
+        *scope(service, view), list(health), [], [], [], [], [], [], [], search)
+    response = callback(dash_app, "update_grid_rows")({"startRow": 0, "endRow": 100}, query)
+    return response, count
+
+
+def test_grid_filters_by_health_and_pages_from_the_server(dash_app, service):
+    response, count = grid_rows(dash_app, service, health=["poor"])
+    rows = response["rowData"]
+    assert rows and {r["health"] for r in rows} == {"poor"}
+    assert count == f"{response['rowCount']:,} offers match"
+    everything, _ = grid_rows(dash_app, service, view="cm")
+    assert everything["rowCount"] > 5000 and len(everything["rowData"]) == 100  # one block only
+
+
+def test_grid_is_worst_first_and_scoped_to_the_seller(dash_app, service):
+    rows = grid_rows(dash_app, service)[0]["rowData"]
+    assert {r["seller_id"] for r in rows} == {SELLER}
+    assert rows[0]["health"] == "very_poor"
+    none, count = grid_rows(dash_app, service, search="no such product anywhere")
+    assert none["rowCount"] == 0 and count == "No offers match these filters"
+
+
+def test_offer_detail_for_a_visible_and_a_hidden_offer(dash_app, service):
+    detail = callback(dash_app, "update_offer_detail")
+    worst = grid_rows(dash_app, service)[0]["rowData"][0]
+    title, explanation, _actions, trend, by_source, by_theme, style = detail(worst["key"], *scope(service))
+    assert "orders" in json.dumps(explanation, default=str)
+    assert len(trend.data) >= 4 and style == {}
+    assert any(trace.name == "Counted (NCX)" for trace in by_theme.data)
+    other = service.grid(Viewer("category_manager"), service.latest_day(), 90, GridQuery()).filter(
+        pl.col("seller_id") != SELLER).row(0, named=True)
+    hidden = detail(f"{other['seller_id']}|{other['sku']}", *scope(service))
+    assert hidden[0] == "This offer is not visible in the current view"
+    assert hidden[-1] == {"display": "none"}
+
+
+def test_comments_of_an_offer_and_resolve_mode(dash_app, service):
+    comments = callback(dash_app, "update_comments")
+    key = f"{SELLER}|NW-DGT-087"  # closed for NCX: action required
+    rows, title, _count, remedy = comments(key, False, None, None, None, None, None, None, *scope(service))
+    assert rows and {r["sku"] for r in rows} == {"NW-DGT-087"}
+    assert title.startswith("Customer comments")
+    rows, title, _count, remedy = comments(key, True, None, None, None, None, None, None, *scope(service))
+    assert title.startswith("Resolve issue") and remedy is not None
+    assert rows and all(r["counted"].startswith("Counted") for r in rows)
+
+
+def test_comment_text_filter_is_plain_text(dash_app, service):
+    comments = callback(dash_app, "update_comments")
+    rows, *_ = comments(None, False, None, None, None, None, None, "100%", *scope(service, "cm"))
+    assert all("100%" in r["comment"] for r in rows)
+
+
+def test_peer_view_only_for_category_managers(dash_app, service):
+    peers = callback(dash_app, "update_peer_view")
+    key = f"{SELLER}|NW-PIL-030"
+    style, _fig, _table = peers(key, *scope(service))
+    assert style == {"display": "none"}
+    style, fig, table = peers(key, *scope(service, "cm"))
+    assert style == {} and fig.data and fig.data[0].type == "histogram"
+    assert "Worst offers" in json.dumps(table.to_plotly_json(), default=str)
