@@ -20,7 +20,7 @@ def create_app(store_file: Path):
     """The Dash app over a read-only connection to ``store_file``."""
     import dash
 
-    from callbacks import register_callbacks
+    from callbacks import register_callbacks, show_error
     from engine.service import VocService
     from layouts.page import layout
 
@@ -30,6 +30,7 @@ def create_app(store_file: Path):
         title="Voice of the Customer",
         # Bootstrap is served from assets/ (vendored): the page must work offline.
         update_title=None,
+        on_error=show_error,
     )
 
     def serve_layout():

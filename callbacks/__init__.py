@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+
+from dash import set_props
+
 from callbacks import comments, detail, offers, page_state, peers
+from layouts.ids import ID
+
+log = logging.getLogger("voc")
+
+
+def show_error(err: Exception) -> None:
+    """Any callback failure: log the traceback on the server, show one plain line on the page."""
+    log.exception("callback failed", exc_info=err)
+    set_props(ID.ERROR, {"is_open": True,
+                         "children": "Something went wrong while updating this view "
+                                     f"({type(err).__name__}). Try again, or change the filters."})
 
 
 def register_callbacks(app, service) -> None:

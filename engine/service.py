@@ -52,6 +52,8 @@ GRID_SORTABLE = frozenset(
         "seller_id", "category", "subcategory", "price_band",
     }
 )
+# Grid columns sorted on one engine column but filtered on another (health sorts by rank).
+FILTER_ON = {"health_rank": "health"}
 TEXT_OPERATORS = frozenset({"contains", "equals", "startsWith"})
 NUMBER_OPERATORS = frozenset({"equals", "greaterThan", "lessThan", "greaterThanOrEqual", "lessThanOrEqual"})
 
@@ -430,15 +432,15 @@ def _grid_predicates(q: GridQuery) -> list[pl.Expr]:
     for column, op, value in q.column_filters:
         if column not in GRID_SORTABLE:
             continue
-        preds.append(_column_filter(column, op, value))
+        preds.append(_column_filter(FILTER_ON.get(column, column), op, value))
     return preds
 
 
 def _column_filter(column: str, op: str, value: str) -> pl.Expr:
     col = pl.col(column)
     if op in TEXT_OPERATORS:
-        text = col.cast(pl.String).str.to_lowercase()
-        v = str(value).lower()
+        text = col.cast(pl.String).str.to_lowercase().str.replace_all("_", " ", literal=True)
+        v = str(value).lower().replace("_", " ")
         if op == "contains":
             return text.str.contains(v, literal=True)
         if op == "startsWith":
