@@ -1,0 +1,174 @@
+-- Every feedback event's issue type, theme and whether it counts (DESIGN.md 4.1-4.2).
+-- Returns feedback_id, issue_type, theme, counted, not_counted_reason (NULL when counted),
+-- with exactly the semantics of engine.themes.classify and engine.themes.counted.
+--
+-- Needs engine.themes.load_reference_tables(con) first, on the same connection: it fills
+-- reason_map and theme_lexicon and copies the lexicon regexes, in priority order, into the
+-- session variable theme_lexicon_patterns. Reading them through getvariable() makes each
+-- regex a constant that DuckDB compiles once; a pattern joined in from a table column
+-- would be recompiled for every row (minutes instead of a fraction of a second).
+-- The CASE below has one branch per lexicon rule (14); the guard fails loudly when the
+-- variable is missing, stale, of another length or not of the form (?i)(?:...).
+WITH guard AS (
+    SELECT CASE
+        WHEN getvariable('theme_lexicon_patterns') IS NULL
+            THEN error('theme_lexicon_patterns is not set: call engine.themes.load_reference_tables(con) on this connection first')
+        WHEN len(getvariable('theme_lexicon_patterns')) <> 14
+            THEN error('classify.sql has 14 lexicon branches but theme_lexicon_patterns holds a different number of rules')
+        WHEN getvariable('theme_lexicon_patterns')
+            IS DISTINCT FROM (SELECT list(pattern ORDER BY priority) FROM theme_lexicon)
+            OR (SELECT list(priority ORDER BY priority) FROM theme_lexicon)
+            IS DISTINCT FROM [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]
+            THEN error('theme_lexicon_patterns does not match theme_lexicon: call engine.themes.load_reference_tables(con) again')
+        WHEN len(list_filter(
+                getvariable('theme_lexicon_patterns'),
+                lambda p: NOT (starts_with(p, '(?i)(?:') AND ends_with(p, ')'))
+            )) > 0
+            THEN error('every theme_lexicon pattern must have the form (?i)(?:...)')
+        ELSE true
+    END AS ok
+),
+
+-- The reason code as engine.themes.normalise_reason keys it: strip ASCII blanks and
+-- no-break spaces, upper-case ASCII letters only, drop one leading CR-, strip again,
+-- '' -> NULL. Codes already in that form (nearly all) take the cheap first branch.
+normalised AS (
+    SELECT
+        f.feedback_id,
+        f.source,
+        f.rating,
+        f.comment,
+        CASE
+            WHEN regexp_full_match(f.reason_code, '[A-Z0-9_*-]+') AND NOT starts_with(f.reason_code, 'CR-')
+                THEN f.reason_code
+            ELSE nullif(
+                trim(
+                    regexp_replace(
+                        translate(
+                            trim(f.reason_code, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13) || chr(160)),
+                            'abcdefghijklmnopqrstuvwxyz',
+                            'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
+                        ),
+                        '^CR-',
+                        ''
+                    ),
+                    ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13) || chr(160)
+                ),
+                ''
+            )
+        END AS code
+    FROM feedback AS f
+    CROSS JOIN guard
+    WHERE guard.ok
+),
+
+-- A known code decides (UNDELIVERABLE_... is stored as the prefix row 'UNDELIVERABLE_*').
+by_code AS (
+    SELECT n.*, r.issue_type AS code_issue_type, r.theme AS code_theme
+    FROM normalised AS n
+    LEFT JOIN reason_map AS r
+        ON r.code = CASE
+            WHEN starts_with(n.code, 'UNDELIVERABLE_') THEN 'UNDELIVERABLE_*'
+            ELSE n.code
+        END
+),
+
+-- Otherwise the first lexicon rule whose regex matches the comment. A regex pass costs the
+-- same for one rule as for a block of 3-4 rules joined with '|', so each block is tried
+-- first and its rules only when it matches: a comment matching nothing costs 4 passes
+-- instead of 14. A block matches exactly when one of its rules does, so the first
+-- matching block holds the first matching rule, and when its earlier rules fail the last
+-- one is it. (Blocks are kept small on purpose: RE2's DFA for a union of many rules
+-- outgrows its memory budget and falls back to a ~100x slower matcher.) Rows decided by
+-- their code, or without a comment, skip the regexes.
+by_text AS (
+    SELECT
+        b.*,
+        CASE
+            WHEN b.code_issue_type IS NOT NULL OR b.comment IS NULL THEN NULL
+            WHEN regexp_matches(
+                b.comment,
+                '(?i)(?:' || substr(getvariable('theme_lexicon_patterns')[1], 5)
+                    || '|' || substr(getvariable('theme_lexicon_patterns')[2], 5)
+                    || '|' || substr(getvariable('theme_lexicon_patterns')[3], 5)
+                    || '|' || substr(getvariable('theme_lexicon_patterns')[4], 5)
+                    || ')'
+            ) THEN CASE
+                WHEN regexp_matches(b.comment, getvariable('theme_lexicon_patterns')[1]) THEN 1
+                WHEN regexp_matches(b.comment, getvariable('theme_lexicon_patterns')[2]) THEN 2
+                WHEN regexp_matches(b.comment, getvariable('theme_lexicon_patterns')[3]) THEN 3
+                ELSE 4
+            END
+            WHEN regexp_matches(
+                b.comment,
+                '(?i)(?:' || substr(getvariable('theme_lexicon_patterns')[5], 5)
+                    || '|' || substr(getvariable('theme_lexicon_patterns')[6], 5)
+                    || '|' || substr(getvariable('theme_lexicon_patterns')[7], 5)
+                    || '|' || substr(getvariable('theme_lexicon_patterns')[8], 5)
+                    || ')'
+            ) THEN CASE
+                WHEN regexp_matches(b.comment, getvariable('theme_lexicon_patterns')[5]) THEN 5
+                WHEN regexp_matches(b.comment, getvariable('theme_lexicon_patterns')[6]) THEN 6
+                WHEN regexp_matches(b.comment, getvariable('theme_lexicon_patterns')[7]) THEN 7
+                ELSE 8
+            END
+            WHEN regexp_matches(
+                b.comment,
+                '(?i)(?:' || substr(getvariable('theme_lexicon_patterns')[9], 5)
+                    || '|' || substr(getvariable('theme_lexicon_patterns')[10], 5)
+                    || '|' || substr(getvariable('theme_lexicon_patterns')[11], 5)
+                    || ')'
+            ) THEN CASE
+                WHEN regexp_matches(b.comment, getvariable('theme_lexicon_patterns')[9]) THEN 9
+                WHEN regexp_matches(b.comment, getvariable('theme_lexicon_patterns')[10]) THEN 10
+                ELSE 11
+            END
+            WHEN regexp_matches(
+                b.comment,
+                '(?i)(?:' || substr(getvariable('theme_lexicon_patterns')[12], 5)
+                    || '|' || substr(getvariable('theme_lexicon_patterns')[13], 5)
+                    || '|' || substr(getvariable('theme_lexicon_patterns')[14], 5)
+                    || ')'
+            ) THEN CASE
+                WHEN regexp_matches(b.comment, getvariable('theme_lexicon_patterns')[12]) THEN 12
+                WHEN regexp_matches(b.comment, getvariable('theme_lexicon_patterns')[13]) THEN 13
+                ELSE 14
+            END
+        END AS text_priority
+    FROM by_code AS b
+),
+
+classified AS (
+    SELECT
+        t.feedback_id,
+        t.source,
+        t.rating,
+        coalesce(t.code_issue_type, l.issue_type, 'unknown') AS issue_type,
+        coalesce(t.code_theme, l.theme, 'other') AS theme
+    FROM by_text AS t
+    LEFT JOIN theme_lexicon AS l ON l.priority = t.text_priority
+),
+
+-- Which events count, and why not (first that applies, as in engine.themes.counted).
+judged AS (
+    SELECT
+        c.feedback_id,
+        c.issue_type,
+        c.theme,
+        CASE
+            WHEN c.source NOT IN ('return', 'refund', 'contact', 'review', 'seller_feedback')
+                THEN error('unknown feedback source: ' || coalesce(c.source, 'NULL'))
+            WHEN c.source = 'seller_feedback' THEN 'seller feedback'
+            WHEN c.issue_type IN ('delivery', 'remorse') THEN c.issue_type
+            WHEN c.source = 'review' AND c.rating IS DISTINCT FROM 1 THEN 'not one-star'
+        END AS not_counted_reason
+    FROM classified AS c
+)
+
+SELECT
+    feedback_id,
+    issue_type,
+    theme,
+    not_counted_reason IS NULL AS counted,
+    not_counted_reason
+FROM judged

@@ -1,0 +1,607 @@
+"""Validating stage step of canonical imports (engine/importers/canonical.py)."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from engine.importers.canonical import KEYS, SCHEMA_PATH, TABLE_COLUMNS, StagedFile, stage_file
+from engine.importers.errors import InputError, Problem
+
+ORDERS_HEADER = "order_id,seller_id,sku,purchase_date,quantity,status,sold_by_seller"
+
+
+@pytest.fixture(params=["autocommit", "transaction"])
+def con(request):
+    """A store connection, either idle or - as the importer uses it - inside a transaction
+    (rowids of tables created inside a transaction do not start at 0)."""
+    c = duckdb.connect()
+    c.execute(SCHEMA_PATH.read_text("utf-8"))
+    if request.param == "transaction":
+        c.execute("BEGIN")
+    yield c
+    c.close()
+
+
+def write(tmp_path: Path, name: str, text: str | bytes, encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text if isinstance(text, bytes) else text.encode(encoding))
+    return path
+
+
+def rows(con, staged: StagedFile) -> list[dict]:
+    cur = con.execute(f'SELECT * FROM "{staged.stage}"')
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def problems_of(con, path: Path, table: str, **kw) -> tuple[InputError, list[str]]:
+    with pytest.raises(InputError) as info:
+        stage_file(con, path, table, **kw)
+    return info.value, [str(p) for p in info.value.problems]
+
+
+def temp_tables(con) -> set[str]:
+    rows = con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()
+    return {r[0] for r in rows}
+
+
+# --- schema --------------------------------------------------------------------------
+
+
+def test_table_columns_follow_schema_sql():
+    assert list(TABLE_COLUMNS) == ["offers", "orders", "feedback", "actions"]
+    orders = TABLE_COLUMNS["orders"]
+    assert list(orders) == [
+        "order_id",
+        "seller_id",
+        "sku",
+        "purchase_date",
+        "quantity",
+        "status",
+        "sold_by_seller",
+    ]
+    assert orders["purchase_date"].type == "TIMESTAMP" and orders["purchase_date"].required
+    assert TABLE_COLUMNS["offers"]["price"].type == "DECIMAL(12, 2)"
+    assert not TABLE_COLUMNS["offers"]["price"].required
+    for table, keys in KEYS.items():
+        assert [c for c, s in TABLE_COLUMNS[table].items() if s.key] == list(keys)
+
+
+# --- good files ------------------------------------------------------------------------
+
+
+def test_good_orders_csv_normalises_timestamps_to_utc(con, tmp_path):
+    path = write(
+        tmp_path,
+        "orders.csv",
+        ORDERS_HEADER + "\n"
+        "O1,S1,A,2026-03-01T14:05:00Z,2,Shipped,true\n"
+        "O2,S1,A,2026-03-01T14:05:00+02:00,1, PENDING ,FALSE\n"
+        "O3,S1,A,2026-03-01 14:05:00,0,cancelled,1\n"
+        "O4, S1 ,A,2026-03-01,3,shipped,0\n"
+        "O5,S1,A,2026-03-01T23:30:00-05:00,3,shipped,True\n",
+    )
+    staged = stage_file(con, path, "orders")
+    assert staged.table == "orders" and staged.path == path and staged.rows == 5
+    assert staged.stage.startswith("stage_orders_")
+    got = rows(con, staged)
+    assert [r["purchase_date"] for r in got] == [
+        datetime(2026, 3, 1, 14, 5),
+        datetime(2026, 3, 1, 12, 5),
+        datetime(2026, 3, 1, 14, 5),
+        datetime(2026, 3, 1, 0, 0),
+        datetime(2026, 3, 2, 4, 30),
+    ]
+    assert [r["status"] for r in got] == ["shipped", "pending", "cancelled", "shipped", "shipped"]
+    assert [r["sold_by_seller"] for r in got] == [True, False, True, False, True]
+    assert [r["quantity"] for r in got] == [2, 1, 0, 3, 3]
+    assert got[3]["seller_id"] == "S1"  # trimmed
+
+
+def test_stage_has_exactly_the_canonical_columns_and_types(con, tmp_path):
+    path = write(tmp_path, "orders.csv", ORDERS_HEADER + "\nO1,S1,A,2026-03-01,2,shipped,true\n")
+    staged = stage_file(con, path, "orders")
+    stage_cols = con.execute(f'DESCRIBE "{staged.stage}"').fetchall()
+    table_cols = con.execute("DESCRIBE orders").fetchall()
+    assert [(c[0], c[1]) for c in stage_cols] == [(c[0], c[1]) for c in table_cols]
+    con.execute(f'INSERT INTO orders SELECT * FROM "{staged.stage}"')
+    assert con.execute("SELECT count(*) FROM orders").fetchone() == (1,)
+
+
+def test_good_offers_csv(con, tmp_path):
+    path = write(
+        tmp_path,
+        "offers.csv",
+        "seller_id,sku,asin,title,brand,category,subcategory,price,fulfilment,created_at,"
+        "closed_at,closed_reason,reinstated_at,deleted_at\n"
+        "S1,A,B001,Pillow,,Home & Kitchen,Pillow inserts,19.99,AFN,2025-01-02,,,,\n"
+        'S1,B,B002,"Duvet, king",Acme,Home,Duvets,0,Merchant,2025-01-02,'
+        "2025-06-01T10:00:00Z,NCX,2025-07-01,\n"
+        "S1,C,B003,Towel,Acme,Home,Towels,,fba,2025-01-02 23:00:00-02:00,,,,2025-08-01\n",
+    )
+    staged = stage_file(con, path, "offers")
+    got = rows(con, staged)
+    assert [r["fulfilment"] for r in got] == ["FBA", "MFN", "FBA"]
+    assert [r["price"] for r in got] == [Decimal("19.99"), Decimal("0.00"), None]
+    assert got[0]["brand"] is None and got[0]["closed_at"] is None
+    assert got[1]["title"] == "Duvet, king"
+    assert got[1]["closed_at"] == date(2025, 6, 1) and got[1]["closed_reason"] == "ncx"
+    assert got[2]["created_at"] == date(2025, 1, 3)  # UTC date of the timestamp
+    assert got[2]["deleted_at"] == date(2025, 8, 1)
+    con.execute(f'INSERT INTO offers SELECT * FROM "{staged.stage}"')
+
+
+def test_good_feedback_csv(con, tmp_path):
+    path = write(
+        tmp_path,
+        "feedback.csv",
+        "feedback_id,seller_id,sku,order_id,event_date,source,reason_code,rating,comment,"
+        "fulfilment_center\n"
+        "F1,S1,A,O1,2026-03-01T10:00:00Z,Return,cr-defective,,Broke after a day,LTN4\n"
+        "F2,S1,A,,2026-03-02,review,,4,<b>nice</b>,\n"
+        'F3,S1,A,O2,2026-03-03 08:00:00,SELLER_FEEDBACK, damaged ,1,"late, and ""rude""",\n',
+    )
+    got = rows(con, stage_file(con, path, "feedback"))
+    assert [r["source"] for r in got] == ["return", "review", "seller_feedback"]
+    assert [r["reason_code"] for r in got] == ["DEFECTIVE", None, "DAMAGED"]
+    assert [r["rating"] for r in got] == [None, 4, 1]
+    assert got[1]["order_id"] is None
+    assert got[1]["comment"] == "<b>nice</b>"
+    assert got[2]["comment"] == 'late, and "rude"'
+    assert got[1]["event_date"] == datetime(2026, 3, 2)
+
+
+def test_good_actions_tsv(con, tmp_path):
+    path = write(
+        tmp_path,
+        "actions.tsv",
+        "seller_id\tsku\taction_date\taction\tnote\n"
+        "S1\tA\t2026-03-01\tedited listing\tnew photos, better title\n"
+        "S1\tA\t2026-03-05\tremoved stock\t\n",
+    )
+    got = rows(con, stage_file(con, path, "actions"))
+    assert got == [
+        {
+            "seller_id": "S1",
+            "sku": "A",
+            "action_date": date(2026, 3, 1),
+            "action": "edited listing",
+            "note": "new photos, better title",
+        },
+        {
+            "seller_id": "S1",
+            "sku": "A",
+            "action_date": date(2026, 3, 5),
+            "action": "removed stock",
+            "note": None,
+        },
+    ]
+
+
+def test_columns_in_any_order_with_extra_columns_and_odd_header_case(con, tmp_path):
+    path = write(
+        tmp_path,
+        "orders.txt",
+        "Status, url ,SKU, Order_ID ,purchase_date,Seller_Id,Quantity,is-iba\r\n"
+        "shipped,http://x,A,O1,2026-03-01,S1,2,0\r\n",
+    )
+    got = rows(con, stage_file(con, path, "orders"))
+    assert got == [
+        {
+            "order_id": "O1",
+            "seller_id": "S1",
+            "sku": "A",
+            "purchase_date": datetime(2026, 3, 1),
+            "quantity": 2,
+            "status": "shipped",
+            "sold_by_seller": True,  # column absent -> true
+        }
+    ]
+
+
+def test_gzip_csv_with_bom(con, tmp_path):
+    path = tmp_path / "orders.csv.gz"
+    text = "\ufeff" + ORDERS_HEADER + "\nO1,S1,A,2026-03-01,2,shipped,true\n"
+    path.write_bytes(gzip.compress(text.encode("utf-8")))
+    assert rows(con, stage_file(con, path, "orders"))[0]["order_id"] == "O1"
+
+
+def test_header_only_file_stages_zero_rows(con, tmp_path):
+    path = write(tmp_path, "orders.csv", ORDERS_HEADER + "\n")
+    staged = stage_file(con, path, "orders")
+    assert staged.rows == 0 and rows(con, staged) == []
+
+
+def test_unique_stage_names_and_session_settings_restored(con, tmp_path):
+    con.execute("SET TimeZone = 'America/New_York'")
+    path = write(tmp_path, "orders.csv", ORDERS_HEADER + "\nO1,S1,A,2026-03-01,2,shipped,1\n")
+    a = stage_file(con, path, "orders")
+    b = stage_file(con, path, "orders")
+    assert a.stage != b.stage
+    assert {a.stage, b.stage} == temp_tables(con)  # no helper tables left behind
+    # bare dates are UTC whatever the session time zone
+    assert rows(con, a)[0]["purchase_date"] == datetime(2026, 3, 1)
+    assert con.execute("SELECT current_setting('TimeZone')").fetchone() == ("America/New_York",)
+
+
+def test_runs_inside_the_callers_transaction(tmp_path):
+    good = write(tmp_path, "orders.csv", ORDERS_HEADER + "\nO1,S1,A,2026-03-01,2,shipped,1\n")
+    bad = write(tmp_path, "bad.csv", ORDERS_HEADER + "\nO1,S1,A,nope,2,shipped,1\nO1\n")
+    dup = write(tmp_path, "dup.csv", ORDERS_HEADER + "\nO1,S1,A,2026-03-01,2,shipped,1\n" * 2)
+    con = duckdb.connect(str(tmp_path / "store.duckdb"))
+    con.execute(SCHEMA_PATH.read_text("utf-8"))
+    con.execute("BEGIN")
+    staged = stage_file(con, good, "orders")
+    for path in (bad, dup):
+        with pytest.raises(InputError):
+            stage_file(con, path, "orders")
+    # the transaction is still usable after validation errors
+    con.execute(f'INSERT INTO orders SELECT * FROM "{staged.stage}"')
+    con.execute("COMMIT")
+    assert con.execute("SELECT count(*) FROM orders").fetchone() == (1,)
+    con.close()
+
+
+# --- missing columns and bad values ------------------------------------------------------
+
+
+def test_missing_required_column_names_file_and_column(con, tmp_path):
+    path = write(tmp_path, "orders.csv", "order_id,seller_id,purchase-date,quantity\nO1,S1,x,1\n")
+    err, msgs = problems_of(con, path, "orders")
+    missing = {p.column for p in err.problems}
+    assert missing == {"sku", "purchase_date", "status"}
+    assert all(p.row is None and p.file == "orders.csv" for p in err.problems)
+    assert any("orders.csv, column purchase_date: required column is missing" in m for m in msgs)
+    assert "'purchase-date'" in str(err)  # suggests the near miss
+
+
+BAD_VALUES = [
+    ("purchase_date", "yesterday", "'yesterday' is not a timestamp (expected ISO 8601"),
+    ("purchase_date", "18/02/2020", "'18/02/2020' is not a timestamp"),
+    ("purchase_date", "2020-02-30", "'2020-02-30' is not a timestamp"),
+    ("purchase_date", "epoch", "'epoch' is not a timestamp"),
+    ("purchase_date", "2020-02-18 05:05 Europe/Paris", "is not a timestamp"),
+    ("quantity", "two", "'two' is not a valid quantity (expected a whole number >= 0"),
+    ("quantity", "1.5", "'1.5' is not a valid quantity"),
+    ("quantity", "-3", "'-3' is not a valid quantity"),
+    ("sold_by_seller", "yes", "'yes' is not a boolean (expected true, false, 1 or 0)"),
+    ("order_id", "", "empty, but a value is required (expected a value such as"),
+    ("status", "  ", "empty, but a value is required"),
+    ("purchase_date", "", "empty, but a value is required (expected ISO 8601"),
+]
+
+
+@pytest.mark.parametrize(("column", "value", "expected"), BAD_VALUES)
+def test_bad_order_value_names_file_row_and_column(con, tmp_path, column, value, expected):
+    good = {
+        "order_id": "O1",
+        "seller_id": "S1",
+        "sku": "A",
+        "purchase_date": "2026-03-01",
+        "quantity": "1",
+        "status": "shipped",
+        "sold_by_seller": "true",
+    }
+    lines = [ORDERS_HEADER]
+    for i in range(3):
+        values = {**good, "order_id": f"O{i}"}
+        if i == 1:
+            values[column] = value
+        lines.append(",".join(f'"{v}"' if "," in v else v for v in values.values()))
+    path = write(tmp_path, "orders.csv", "\n".join(lines) + "\n")
+    err, msgs = problems_of(con, path, "orders")
+    assert err.problems == [
+        Problem("orders.csv", 3, column, err.problems[0].message),
+    ], msgs
+    assert msgs[0].startswith(f"orders.csv row 3, column {column}: ")
+    assert expected in msgs[0]
+
+
+def test_bad_feedback_source_rating_and_offer_enumerations(con, tmp_path):
+    path = write(
+        tmp_path,
+        "feedback.csv",
+        "feedback_id,seller_id,sku,event_date,source,rating\n"
+        "F1,S1,A,2026-03-01,complaint,\n"
+        "F2,S1,A,2026-03-01,review,6\n",
+    )
+    _, msgs = problems_of(con, path, "feedback")
+    assert msgs == [
+        "feedback.csv row 2, column source: 'complaint' is not a feedback source "
+        "(expected one of return, refund, contact, review, seller_feedback)",
+        "feedback.csv row 3, column rating: '6' is not a rating "
+        "(expected a whole number from 1 to 5 such as 4, or empty)",
+    ]
+    path = write(
+        tmp_path,
+        "offers.csv",
+        "seller_id,sku,fulfilment,closed_reason,price,created_at\n"
+        "S1,A,AFN,ncx,-1,2026-03-01\n"
+        "S1,B,drone,spam,1.2.3,01/03/2026\n",
+    )
+    _, msgs = problems_of(con, path, "offers")
+    assert [m.split(":")[0] for m in msgs] == [
+        "offers.csv row 2, column price",
+        "offers.csv row 3, column price",
+        "offers.csv row 3, column fulfilment",
+        "offers.csv row 3, column created_at",
+        "offers.csv row 3, column closed_reason",
+    ]
+    assert "expected a number >= 0 such as 19.99" in msgs[0]
+    assert "expected an ISO 8601 date such as 2026-03-01" in msgs[3]
+
+
+def test_duplicate_keys_name_both_rows(con, tmp_path):
+    path = write(
+        tmp_path,
+        "orders.csv",
+        ORDERS_HEADER + "\n"
+        "O1,S1,A,2026-03-01,1,shipped,1\n"
+        "O2,S1,A,2026-03-01,1,shipped,1\n"
+        "O1,S1,B,2026-03-01,1,shipped,1\n"
+        "O1,S1,A,2026-03-02,2,shipped,1\n"
+        "O2,S1,A,2026-03-01,1,shipped,1\n"
+        "O1,S1,A,2026-03-01,1,shipped,1\n",
+    )
+    err, msgs = problems_of(con, path, "orders")
+    assert msgs == [
+        "orders.csv rows 2 and 5: duplicate key (order_id='O1', seller_id='S1', sku='A')",
+        "orders.csv rows 3 and 6: duplicate key (order_id='O2', seller_id='S1', sku='A')",
+    ]
+    assert err.problems[0].row == 2 and err.problems[0].also_row == 5
+
+
+def test_duplicate_keys_compare_canonical_values(con, tmp_path):
+    path = write(
+        tmp_path,
+        "actions.csv",
+        "seller_id,sku,action_date,action\n"
+        "S1,A,2026-03-01,relisted\n"
+        "S1, A ,2026-03-01T10:00:00Z,relisted\n",
+    )
+    _, msgs = problems_of(con, path, "actions")
+    assert msgs == [
+        "actions.csv rows 2 and 3: duplicate key "
+        "(seller_id='S1', sku='A', action_date=2026-03-01, action='relisted')"
+    ]
+
+
+def test_row_numbers_count_blank_lines_and_quoted_line_breaks(con, tmp_path):
+    path = write(
+        tmp_path,
+        "feedback.csv",
+        "feedback_id,seller_id,sku,event_date,source,comment\n"
+        'F1,S1,A,2026-03-01,review,"two\nlines"\n'
+        "\n"
+        "F2,S1,A,2026-03-01,bogus,\n",
+    )
+    _, msgs = problems_of(con, path, "feedback")
+    assert msgs[0].startswith("feedback.csv row 4, column source:")
+
+
+def test_max_problems_caps_the_list_and_counts_the_rest(con, tmp_path):
+    lines = [ORDERS_HEADER] + [f"O{i},S1,A,bad,1,shipped,1" for i in range(30)]
+    path = write(tmp_path, "orders.csv", "\n".join(lines) + "\n")
+    err, msgs = problems_of(con, path, "orders", max_problems=5)
+    assert len(err.problems) == 5 and err.more == 25
+    assert [p.row for p in err.problems] == [2, 3, 4, 5, 6]
+    text = str(err)
+    assert text.splitlines()[0] == "orders.csv: 30 problems found"
+    assert text.splitlines()[-1].strip() == "... and 25 more problems not shown"
+    err, _ = problems_of(con, path, "orders")
+    assert len(err.problems) == 20 and err.more == 10
+
+
+def test_failed_stage_leaves_no_temp_tables(con, tmp_path):
+    path = write(tmp_path, "orders.csv", ORDERS_HEADER + "\nO1,S1,A,bad,1,shipped,1\n")
+    problems_of(con, path, "orders")
+    assert temp_tables(con) == set()
+
+
+# --- encodings ---------------------------------------------------------------------------
+
+
+def test_cp1252_is_detected_automatically(con, tmp_path):
+    text = (
+        "feedback_id,seller_id,sku,event_date,source,comment\n"
+        "F1,S1,A,2026-03-01,review,Café – “great” €5\n"
+    )
+    path = write(tmp_path, "feedback.csv", text, encoding="cp1252")
+    assert rows(con, stage_file(con, path, "feedback"))[0]["comment"] == "Café – “great” €5"
+
+
+def test_cp1252_detected_late_in_the_file(con, tmp_path):
+    lines = ["feedback_id,seller_id,sku,event_date,source,comment"]
+    lines += [f"F{i},S1,A,2026-03-01,review,plain" for i in range(5000)]
+    lines.append("X,S1,A,2026-03-01,review,Crème brûlée")
+    path = write(tmp_path, "feedback.csv", "\n".join(lines) + "\n", encoding="cp1252")
+    got = rows(con, stage_file(con, path, "feedback"))
+    assert got[-1]["comment"] == "Crème brûlée"
+
+
+def test_explicit_encoding_is_honoured(con, tmp_path):
+    text = "feedback_id,seller_id,sku,event_date,source,comment\nF1,S1,A,2026-03-01,review,Café\n"
+    path = write(tmp_path, "feedback.csv", text, encoding="cp1252")
+    assert rows(con, stage_file(con, path, "feedback", encoding="cp1252"))[0]["comment"] == "Café"
+    # the same bytes read as latin-1 give the same text; as UTF-16 they are rubbish
+    path16 = write(tmp_path, "feedback16.csv", text, encoding="utf-16")
+    got = rows(con, stage_file(con, path16, "feedback", encoding="utf-16"))
+    assert got[0]["comment"] == "Café"
+
+
+def test_invalid_utf8_with_explicit_utf8_names_row_and_column(con, tmp_path):
+    text = (
+        b"feedback_id,seller_id,sku,event_date,source,comment\n"
+        b"F1,S1,A,2026-03-01,review,fine\n"
+        b"F2,S1,A,2026-03-01,review,caf\xe9\n"
+    )
+    path = write(tmp_path, "feedback.csv", text)
+    err, msgs = problems_of(con, path, "feedback", encoding="utf-8")
+    assert err.problems[0].row == 3 and err.problems[0].column == "comment"
+    assert msgs[0].startswith("feedback.csv row 3, column comment: contains bytes that are not")
+
+
+def test_bytes_undefined_in_cp1252_name_row_and_column(con, tmp_path):
+    text = (
+        b"feedback_id,seller_id,sku,event_date,source,comment\nF1,S1,A,2026-03-01,review,x\x81y\n"
+    )
+    path = write(tmp_path, "feedback.csv", text)
+    err, msgs = problems_of(con, path, "feedback", encoding="cp1252")
+    assert (err.problems[0].row, err.problems[0].column) == (2, "comment")
+    assert "not valid cp1252" in msgs[0]
+
+
+def test_unknown_encoding(con, tmp_path):
+    path = write(tmp_path, "orders.csv", ORDERS_HEADER + "\n")
+    _, msgs = problems_of(con, path, "orders", encoding="klingon")
+    assert msgs == ["orders.csv: unknown encoding 'klingon' (expected e.g. utf-8 or cp1252)"]
+
+
+# --- broken files --------------------------------------------------------------------------
+
+
+def test_empty_file(con, tmp_path):
+    for content in (b"", b"\xef\xbb\xbf", b"\n\n"):
+        path = write(tmp_path, "orders.csv", content)
+        _, msgs = problems_of(con, path, "orders")
+        assert msgs[0].startswith("orders.csv: the file is empty (expected a header row")
+
+
+def test_garbage_binary_file(con, tmp_path):
+    path = write(tmp_path, "orders.csv", bytes(range(256)) * 64)
+    _, msgs = problems_of(con, path, "orders")
+    assert msgs[0].startswith("orders.csv row 1: contains binary data (byte 0x00)")
+    # random bytes without NULs: still a clear InputError, never a DuckDB traceback
+    noise = bytes((i * 7919 + 13) % 255 + 1 for i in range(20000))
+    path = write(tmp_path, "orders.csv", noise)
+    err, _ = problems_of(con, path, "orders")
+    assert err.problems[0].file == "orders.csv"
+    workbook = write(tmp_path, "orders.tsv", b"PK\x03\x04" + bytes(100))
+    _, msgs = problems_of(con, workbook, "orders")
+    assert "Excel" in msgs[0]
+
+
+def test_ragged_rows_name_file_and_rows(con, tmp_path):
+    path = write(
+        tmp_path,
+        "orders.csv",
+        ORDERS_HEADER + "\n"
+        "O1,S1,A,2026-03-01,1,shipped,1\n"
+        "O2,S1,A,2026-03-01,1,shipped,1,extra\n"
+        "O3,S1,A,2026-03-01,1,shipped,1\n"
+        "O4,S1,A\n",
+    )
+    err, msgs = problems_of(con, path, "orders")
+    assert [p.row for p in err.problems] == [3, 5]
+    assert msgs[0] == (
+        "orders.csv row 3: 8 fields where the header has 7 columns (comma-separated; a value "
+        'containing a comma or a line break must be enclosed in double quotes, with any " '
+        'inside written as "")'
+    )
+    assert msgs[1].startswith("orders.csv row 5: 3 fields where the header has 7 columns")
+
+
+def test_unterminated_quote(con, tmp_path):
+    path = write(
+        tmp_path,
+        "orders.csv",
+        ORDERS_HEADER + '\nO1,S1,A,2026-03-01,1,shipped,1\nO2,S1,"A,2026-03-01,1,shipped,1\n',
+    )
+    err, msgs = problems_of(con, path, "orders")
+    assert err.problems[0].row == 3 and err.problems[0].column == "sku"
+    assert "unterminated double quote" in msgs[0]
+
+
+def test_unsupported_extension_and_missing_file(con, tmp_path):
+    path = write(tmp_path, "orders.xlsx", b"PK\x03\x04")
+    _, msgs = problems_of(con, path, "orders")
+    assert msgs == [
+        "orders.xlsx: unsupported file type (expected .csv, .tsv, .txt, .csv.gz or .parquet)"
+    ]
+    _, msgs = problems_of(con, tmp_path / "nope.csv", "orders")
+    assert msgs == ["nope.csv: file not found"]
+
+
+def test_semicolon_separated_file(con, tmp_path):
+    path = write(tmp_path, "orders.csv", ORDERS_HEADER.replace(",", ";") + "\n")
+    _, msgs = problems_of(con, path, "orders")
+    assert "semicolon" in msgs[0]
+
+
+# --- Parquet -------------------------------------------------------------------------------
+
+
+def test_parquet_good_with_typed_and_text_columns(con, tmp_path):
+    path = tmp_path / "orders.parquet"
+    pl.DataFrame(
+        {
+            "Order_ID": ["O1", "O2"],
+            "seller_id": ["S1", "S1"],
+            "sku": ["A", "B"],
+            "purchase_date": [
+                datetime(2026, 3, 1, 14, 5, tzinfo=timezone(timedelta(hours=2))),
+                datetime(2026, 3, 1, 23, 0, tzinfo=UTC),
+            ],
+            "quantity": pl.Series([2, 0], dtype=pl.Int64),
+            "status": ["Shipped", "pending"],
+            "sold_by_seller": ["true", "0"],
+            "ignored": [1.5, 2.5],
+        }
+    ).write_parquet(path)
+    staged = stage_file(con, path, "orders")
+    got = rows(con, staged)
+    assert [r["purchase_date"] for r in got] == [
+        datetime(2026, 3, 1, 12, 5),
+        datetime(2026, 3, 1, 23, 0),
+    ]
+    assert [r["quantity"] for r in got] == [2, 0]
+    assert [r["sold_by_seller"] for r in got] == [True, False]
+    assert [r["status"] for r in got] == ["shipped", "pending"]
+    con.execute(f'INSERT INTO orders SELECT * FROM "{staged.stage}"')
+
+
+def test_parquet_bad_values_use_one_based_data_rows(con, tmp_path):
+    path = tmp_path / "feedback.parquet"
+    pl.DataFrame(
+        {
+            "feedback_id": ["F1", "F2", "F3", "F1"],
+            "seller_id": ["S1", "S1", None, "S1"],
+            "sku": ["A", "A", "A", "A"],
+            "event_date": ["2026-03-01", "2026-13-01", "2026-03-01", "2026-03-02"],
+            "source": ["review", "review", "review", "refund"],
+            "rating": pl.Series([5, 9, None, None], dtype=pl.Int16),
+        }
+    ).write_parquet(path)
+    _, msgs = problems_of(con, path, "feedback")
+    assert msgs == [
+        "feedback.parquet row 2, column event_date: '2026-13-01' is not a timestamp "
+        "(expected ISO 8601 such as 2026-03-01T14:05:00Z or 2026-03-01)",
+        "feedback.parquet row 2, column rating: '9' is not a rating "
+        "(expected a whole number from 1 to 5 such as 4, or empty)",
+        "feedback.parquet row 3, column seller_id: empty, but a value is required "
+        "(expected a value such as A1B2C3D4E5F6G7)",
+        "feedback.parquet rows 1 and 4: duplicate key (feedback_id='F1')",
+    ]
+
+
+def test_parquet_missing_column_and_not_parquet(con, tmp_path):
+    path = tmp_path / "orders.parquet"
+    pl.DataFrame({"order_id": ["O1"]}).write_parquet(path)
+    err, _ = problems_of(con, path, "orders")
+    assert {p.column for p in err.problems} == {
+        "seller_id",
+        "sku",
+        "purchase_date",
+        "quantity",
+        "status",
+    }
+    fake = write(tmp_path, "fake.parquet", ORDERS_HEADER + "\n")
+    _, msgs = problems_of(con, fake, "orders")
+    assert msgs[0].startswith("fake.parquet: is not a Parquet file")
