@@ -23,7 +23,7 @@ from engine.policy import DEFAULT_POLICY, HEALTH_LEVELS, Policy
 
 TREND_WEEKS = 52
 COMMENT_LIMIT = 500
-MIN_WEEKLY_ORDERS_FOR_BAND = 5  # offers with fewer orders in a week stay out of the band
+MIN_ORDERS_FOR_BAND = 10  # peers with fewer orders in their trailing 4 weeks stay out of the band
 
 
 @dataclass(frozen=True)
@@ -223,8 +223,8 @@ class VocService:
         """Weekly trend of one offer against its peer group (DESIGN.md 4.4).
 
         Columns: week (Monday), orders, ncx_orders, ncx_rate, peer_rate (pooled over the
-        peer group without the offer), peer_p25, peer_p75 (quartiles of the peers' weekly
-        rates, offers with >= MIN_WEEKLY_ORDERS_FOR_BAND orders), peer_offers, maturing
+        peer group without the offer), peer_p25, peer_p75 (quartiles of the peers' rates over
+        their trailing 4 weeks, peers with >= MIN_ORDERS_FOR_BAND orders), peer_offers, maturing
         (the week ends less than policy.return_lag_days before the effective day).
         Empty when the viewer may not see the offer.
         """
@@ -238,21 +238,25 @@ class VocService:
         weeks = self._weeks(keys, start, e)
         mine = weeks.filter((pl.col("seller_id") == seller_id) & (pl.col("sku") == sku))
         others = weeks.filter(~((pl.col("seller_id") == seller_id) & (pl.col("sku") == sku)))
-        band = (
-            others.with_columns(rate=pl.col("ncx_orders") / pl.col("orders"))
+        # Peers' rates over their trailing 4 weeks (at least MIN_ORDERS_FOR_BAND orders):
+        # single weeks of small offers are mostly 0 % or 100 % and would make the band noise.
+        rolled = (
+            others.sort("seller_id", "sku", "week")
+            .rolling(index_column="week", period="28d", group_by=["seller_id", "sku"])
+            .agg(o4=pl.col("orders").sum(), k4=pl.col("ncx_orders").sum())
+            .filter(pl.col("o4") >= MIN_ORDERS_FOR_BAND)
+            .with_columns(rate=pl.col("k4") / pl.col("o4"))
             .group_by("week")
             .agg(
-                peer_orders=pl.col("orders").sum(),
-                peer_ncx=pl.col("ncx_orders").sum(),
-                peer_p25=pl.col("rate")
-                .filter(pl.col("orders") >= MIN_WEEKLY_ORDERS_FOR_BAND)
-                .quantile(0.25, interpolation="linear"),
-                peer_p75=pl.col("rate")
-                .filter(pl.col("orders") >= MIN_WEEKLY_ORDERS_FOR_BAND)
-                .quantile(0.75, interpolation="linear"),
-                peer_offers=pl.col("sku").len(),
+                peer_p25=pl.col("rate").quantile(0.25, interpolation="linear"),
+                peer_p75=pl.col("rate").quantile(0.75, interpolation="linear"),
             )
         )
+        band = others.group_by("week").agg(
+            peer_orders=pl.col("orders").sum(),
+            peer_ncx=pl.col("ncx_orders").sum(),
+            peer_offers=pl.len(),
+        ).join(rolled, on="week", how="left")
         calendar = pl.DataFrame(
             {"week": pl.date_range(start - timedelta(days=start.weekday()), e, "1w", eager=True)}
         )

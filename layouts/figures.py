@@ -46,7 +46,7 @@ def trend_figure(trend: pl.DataFrame, actions: pl.DataFrame, title: str) -> go.F
                     showlegend=False, hoverinfo="skip", connectgaps=True)
     fig.add_scatter(x=weeks, y=pct["peer_p25"].to_list(), mode="lines", line={"width": 0},
                     fill="tonexty", fillcolor="rgba(108,117,125,0.18)", connectgaps=True,
-                    name="Peers, 25th–75th percentile", hoverinfo="skip")
+                    name="Peers, 25th–75th percentile (4-week rates)", hoverinfo="skip")
     fig.add_scatter(x=weeks, y=pct["peer_rate"].to_list(), mode="lines", name="Peer rate (pooled)",
                     line={"color": PEER, "dash": "dash", "width": 1.5},
                     hovertemplate="peers %{y:.1f} %<extra></extra>")
@@ -71,13 +71,13 @@ def trend_figure(trend: pl.DataFrame, actions: pl.DataFrame, title: str) -> go.F
                            hovertext=action.get("note") or action["action"])
     fig.update_layout(
         yaxis={"title": "NCX rate (%)", "rangemode": "tozero", "ticksuffix": " %"},
-        yaxis2={"title": "Orders per week", "overlaying": "y", "side": "right",
-                "showgrid": False, "rangemode": "tozero"},
+        yaxis2={"title": {"text": "Orders per week", "standoff": 4}, "overlaying": "y",
+                "side": "right", "showgrid": False, "rangemode": "tozero"},
         xaxis={"title": "Week of purchase"},
         hovermode="x unified",
         barmode="overlay",
         legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0, "font": {"size": 11}},
-        margin={"t": 64},
+        margin={"t": 64, "r": 64},
         title={"y": 0.97, "yanchor": "top"},
     )
     return fig

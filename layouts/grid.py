@@ -37,7 +37,7 @@ def offer_columns(show_seller: bool) -> list[dict]:
          "width": 190, **TEXT_FILTER},
         {"headerName": "Last updated", "field": "last_updated", "colId": "last_updated", "width": 125,
          **TEXT_FILTER},
-        {"headerName": "Last closed", "field": "closed_at", "colId": "closed_at", "width": 250,
+        {"headerName": "Last closed", "field": "closed_at", "colId": "closed_at", "width": 300,
          "cellRenderer": "ClosedCell", **TEXT_FILTER},
         {"headerName": "Listing status", "field": "status_label", "colId": "status", "width": 135,
          **TEXT_FILTER},
