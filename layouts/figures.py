@@ -66,7 +66,8 @@ def trend_figure(trend: pl.DataFrame, actions: pl.DataFrame, title: str) -> go.F
                         hovertemplate="%{y:.1f} % (maturing)<extra></extra>")
     for action in actions.iter_rows(named=True) if not actions.is_empty() else []:
         fig.add_vline(x=action["action_date"], line={"color": "#6f42c1", "dash": "dot", "width": 1.5})
-        fig.add_annotation(x=action["action_date"], y=1.02, yref="paper", showarrow=False,
+        fig.add_annotation(x=action["action_date"], y=0.98, yref="paper", yanchor="top",
+                           xanchor="left", showarrow=False, bgcolor="rgba(255,255,255,0.85)",
                            text=action["action"], font={"size": 11, "color": "#6f42c1"},
                            hovertext=action.get("note") or action["action"])
     fig.update_layout(
