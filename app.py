@@ -1,9 +1,9 @@
 """Voice of the Customer: the Dash app (``serve``) and the command line.
 
-    python app.py                      serve the page (builds the demo on first start)
-    python app.py import --orders F …  add canonical CSV/Parquet files to the store
-    python app.py report --as-of D …   print health per offer as CSV or JSON
-    python app.py demo [--scale X]     rebuild the store with the demo marketplace
+python app.py                      serve the page (builds the demo on first start)
+python app.py import --orders F …  add canonical CSV/Parquet files to the store
+python app.py report --as-of D …   print health per offer as CSV or JSON
+python app.py demo [--scale X]     rebuild the store with the demo marketplace
 """
 
 from __future__ import annotations
@@ -34,8 +34,9 @@ def create_app(store_file: Path):
     )
 
     def serve_layout():
-        return layout(sellers=seller_options(service), categories=service.categories(),
-                      policy=service.policy)
+        return layout(
+            sellers=seller_options(service), categories=service.categories(), policy=service.policy
+        )
 
     app.layout = serve_layout
     register_callbacks(app, service)
@@ -66,8 +67,9 @@ def _date(text: str) -> date:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="app.py", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="app.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--store", help="DuckDB store file (default: $VOC_STORE or data/voc.duckdb)")
     sub = p.add_subparsers(dest="command")
 
@@ -86,8 +88,12 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--window-days", type=int, default=90)
     r.add_argument("--seller")
     r.add_argument("--category")
-    r.add_argument("--data", type=Path, metavar="DIR",
-                   help="read offers.csv, orders.csv, feedback.csv from DIR instead of the store")
+    r.add_argument(
+        "--data",
+        type=Path,
+        metavar="DIR",
+        help="read offers.csv, orders.csv, feedback.csv from DIR instead of the store",
+    )
     r.add_argument("--format", choices=("csv", "json"), default="csv")
 
     d = sub.add_parser("demo", help="rebuild the store with the demo marketplace")
@@ -104,11 +110,16 @@ def main(argv: list[str] | None = None) -> int:
     store_file = store.store_path(args.store)
     command = args.command or "serve"
     if command == "import":
-        files = {t: getattr(args, t) for t in ("offers", "orders", "feedback", "actions")
-                 if getattr(args, t)}
+        files = {
+            t: getattr(args, t)
+            for t in ("offers", "orders", "feedback", "actions")
+            if getattr(args, t)
+        }
         if not files:
-            print("nothing to import: give --offers, --orders, --feedback and/or --actions",
-                  file=sys.stderr)
+            print(
+                "nothing to import: give --offers, --orders, --feedback and/or --actions",
+                file=sys.stderr,
+            )
             return 2
         return commands.run_import(store_file, files, encoding=args.encoding)
     if command == "report":
@@ -117,16 +128,23 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         return commands.run_report(
             None if args.data else store_file,
-            as_of=args.as_of, window_days=args.window_days, seller_id=args.seller,
-            category=args.category, data_dir=args.data, fmt=args.format,
+            as_of=args.as_of,
+            window_days=args.window_days,
+            seller_id=args.seller,
+            category=args.category,
+            data_dir=args.data,
+            fmt=args.format,
         )
     if command == "demo":
         commands.build_demo(store_file, scale=args.scale, seed=args.seed)
         return 0
     commands.ensure_store(store_file)
     app = create_app(store_file)
-    app.run(host=getattr(args, "host", "127.0.0.1"), port=getattr(args, "port", 8050),
-            debug=getattr(args, "debug", False))
+    app.run(
+        host=getattr(args, "host", "127.0.0.1"),
+        port=getattr(args, "port", 8050),
+        debug=getattr(args, "debug", False),
+    )
     return 0
 
 

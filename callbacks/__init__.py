@@ -15,9 +15,14 @@ log = logging.getLogger("voc")
 def show_error(err: Exception) -> None:
     """Any callback failure: log the traceback on the server, show one plain line on the page."""
     log.exception("callback failed", exc_info=err)
-    set_props(ID.ERROR, {"is_open": True,
-                         "children": "Something went wrong while updating this view "
-                                     f"({type(err).__name__}). Try again, or change the filters."})
+    set_props(
+        ID.ERROR,
+        {
+            "is_open": True,
+            "children": "Something went wrong while updating this view "
+            f"({type(err).__name__}). Try again, or change the filters.",
+        },
+    )
 
 
 def register_callbacks(app, service) -> None:

@@ -31,8 +31,9 @@ def register(app, service) -> None:
         Input(ID.C_TEXT, "value"),
         *SCOPE,
     )
-    def update_comments(offer, resolve, grid_query, sources, themes, counted, since, text,
-                        view, cats, as_of, window):
+    def update_comments(
+        offer, resolve, grid_query, sources, themes, counted, since, text, view, cats, as_of, window
+    ):
         state = scope_state(view, cats, as_of, window)
         if state is None:
             return [], "Customer comments", "", None
@@ -49,9 +50,11 @@ def register(app, service) -> None:
             title = "Customer comments — all offers matching the filters"
         remedy = None
         kwargs = dict(
-            sources=tuple(sources or ()), themes=tuple(themes or ()),
+            sources=tuple(sources or ()),
+            themes=tuple(themes or ()),
             counted=None if not counted else counted == "yes",
-            since=date.fromisoformat(since) if since else None, text=text or "",
+            since=date.fromisoformat(since) if since else None,
+            text=text or "",
         )
         if resolve and me is not None:  # recent counted feedback of the offer
             kwargs.update(counted=True, since=me["e"] - timedelta(days=state.window - 1))
@@ -59,19 +62,31 @@ def register(app, service) -> None:
         frame = service.comments(viewer, day, state.window, offers, **kwargs)
         if resolve and me is not None:
             remedy = remedy_panel(frame, me)
-        count = f"{frame.height:,} shown, newest first" if frame.height else "No comments match these filters"
+        count = (
+            f"{frame.height:,} shown, newest first"
+            if frame.height
+            else "No comments match these filters"
+        )
         return comment_rows(frame), title, count, remedy
 
 
 def remedy_panel(frame: pl.DataFrame, me: dict) -> html.Div:
     """Guidance for the offer's top themes among its recent counted feedback."""
-    top = (frame.group_by("theme").len().sort(["len", "theme"], descending=[True, False])["theme"].to_list()
-           if frame.height else [])
+    top = (
+        frame.group_by("theme")
+        .len()
+        .sort(["len", "theme"], descending=[True, False])["theme"]
+        .to_list()
+        if frame.height
+        else []
+    )
     words = ", ".join(THEME_LABELS.get(t, t) for t in top[:3]) or "none in the window"
     return html.Div(
         [
             html.Div(f"Recent counted feedback, top themes: {words}.", className="fw-semibold"),
-            html.Ul([html.Li(line) for line in remedies(top[:3], me["fulfilment"])], className="mb-0"),
+            html.Ul(
+                [html.Li(line) for line in remedies(top[:3], me["fulfilment"])], className="mb-0"
+            ),
         ],
         className="alert alert-warning py-2 small",
     )

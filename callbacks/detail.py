@@ -40,8 +40,9 @@ def register(app, service) -> None:
             offer_title(me),
             explanation(me),
             action_notes(service.action_effects(*args)),
-            figures.trend_figure(service.trend(*args), service.actions(*args),
-                                 "Weekly NCX rate vs similar offers"),
+            figures.trend_figure(
+                service.trend(*args), service.actions(*args), "Weekly NCX rate vs similar offers"
+            ),
             figures.breakdown_figure(breakdown, "source", "Feedback by source"),
             figures.breakdown_figure(breakdown, "theme", "Feedback by theme"),
             SHOWN,
@@ -58,23 +59,38 @@ def _empty(message: str):
 
 def offer_title(me: dict) -> list:
     return [
-        html.Span(TILE_LABELS[me["health"]], className="health-badge me-2", style=badge_style(me["health"])),
+        html.Span(
+            TILE_LABELS[me["health"]],
+            className="health-badge me-2",
+            style=badge_style(me["health"]),
+        ),
         html.Span(me["title"] or me["sku"]),
-        html.Span(f" · {me['asin']} · SKU {me['sku']} · {me['fulfilment']} · "
-                  f"{STATUS_LABELS.get(me['status'], me['status'])}", className="text-muted small"),
+        html.Span(
+            f" · {me['asin']} · SKU {me['sku']} · {me['fulfilment']} · "
+            f"{STATUS_LABELS.get(me['status'], me['status'])}",
+            className="text-muted small",
+        ),
     ]
 
 
 def explanation(me: dict) -> list:
     parts = [html.Span(me["explanation"])]
     if me["commingled_orders"]:
-        parts.append(html.Div(
-            f"{me['commingled_orders']} of these orders were filled from commingled stock: "
-            "those units may not have been sold by you.", className="small text-muted mt-1"))
+        parts.append(
+            html.Div(
+                f"{me['commingled_orders']} of these orders were filled from commingled stock: "
+                "those units may not have been sold by you.",
+                className="small text-muted mt-1",
+            )
+        )
     if me["action_required"]:
-        parts.append(html.Div(f"Action required: the offer was closed on {me['closed_at']} for a high "
-                              "NCX rate. Use “Resolve issue” in the grid to see what customers reported.",
-                              className="small fw-semibold mt-1 text-danger"))
+        parts.append(
+            html.Div(
+                f"Action required: the offer was closed on {me['closed_at']} for a high "
+                "NCX rate. Use “Resolve issue” in the grid to see what customers reported.",
+                className="small fw-semibold mt-1 text-danger",
+            )
+        )
     return parts
 
 
@@ -86,13 +102,21 @@ def action_notes(effects: list[dict]) -> list:
     """One line per recorded seller action: NCX rate before vs after, with intervals."""
     lines = []
     for e in effects:
+
         def side(name: str, e=e) -> str:
             ci = e[f"{name}_ci"]
             if ci is None:
                 return "no orders"
-            return (f"{_pct(e[f'{name}_rate'])} ({e[f'{name}_k']} of {e[f'{name}_n']}; "
-                    f"interval {_pct(ci[0])}–{_pct(ci[1])})")
-        lines.append(html.Div(f"{e['action_date']} {e['action']}"
-                              f"{': ' + e['note'] if e.get('note') else ''} — 12 weeks before: "
-                              f"{side('before')}; after: {side('after')}"))
+            return (
+                f"{_pct(e[f'{name}_rate'])} ({e[f'{name}_k']} of {e[f'{name}_n']}; "
+                f"interval {_pct(ci[0])}–{_pct(ci[1])})"
+            )
+
+        lines.append(
+            html.Div(
+                f"{e['action_date']} {e['action']}"
+                f"{': ' + e['note'] if e.get('note') else ''} — 12 weeks before: "
+                f"{side('before')}; after: {side('after')}"
+            )
+        )
     return lines

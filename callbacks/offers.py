@@ -13,21 +13,47 @@ from engine.service import GridQuery
 from layouts.grid import offer_columns, offer_rows
 from layouts.ids import ID, tile
 
-SCOPE = [Input(ID.VIEW_AS, "value"), Input(ID.CM_CATEGORIES, "value"), Input(ID.AS_OF, "date"),
-         Input(ID.WINDOW, "value")]
-FILTERS = [Input(ID.F_HEALTH, "value"), Input(ID.F_ACTION, "value"), Input(ID.F_CATEGORY, "value"),
-           Input(ID.F_SUBCATEGORY, "value"), Input(ID.F_PRICE_BAND, "value"),
-           Input(ID.F_FULFILMENT, "value"), Input(ID.F_STATUS, "value"),
-           Input(ID.F_WITH_COMMENTS, "value"), Input(ID.F_SEARCH, "value")]
-FILTER_FIELDS = ("health", "action_required", "categories", "subcategories", "price_bands",
-                 "fulfilment", "statuses", "with_comments", "search")
+SCOPE = [
+    Input(ID.VIEW_AS, "value"),
+    Input(ID.CM_CATEGORIES, "value"),
+    Input(ID.AS_OF, "date"),
+    Input(ID.WINDOW, "value"),
+]
+FILTERS = [
+    Input(ID.F_HEALTH, "value"),
+    Input(ID.F_ACTION, "value"),
+    Input(ID.F_CATEGORY, "value"),
+    Input(ID.F_SUBCATEGORY, "value"),
+    Input(ID.F_PRICE_BAND, "value"),
+    Input(ID.F_FULFILMENT, "value"),
+    Input(ID.F_STATUS, "value"),
+    Input(ID.F_WITH_COMMENTS, "value"),
+    Input(ID.F_SEARCH, "value"),
+]
+FILTER_FIELDS = (
+    "health",
+    "action_required",
+    "categories",
+    "subcategories",
+    "price_bands",
+    "fulfilment",
+    "statuses",
+    "with_comments",
+    "search",
+)
 
 
 def scope_state(view, cm_categories, as_of, window, **filters) -> st.PageState | None:
     """The page state from scope (and filter) inputs, or None before the URL filled them."""
     if not view or not as_of:
         return None
-    raw = {"view": view, "cm_categories": cm_categories, "as_of": as_of, "window": window, **filters}
+    raw = {
+        "view": view,
+        "cm_categories": cm_categories,
+        "as_of": as_of,
+        "window": window,
+        **filters,
+    }
     return st.PageState(**{k: st._coerce(k, v) for k, v in raw.items()})
 
 
@@ -36,7 +62,9 @@ def query_from_store(data: str | None) -> tuple[st.PageState, GridQuery] | None:
         return None
     payload = json.loads(data)
     state = scope_state(**payload["scope"])
-    query = GridQuery(**{k: tuple(v) if isinstance(v, list) else v for k, v in payload["query"].items()})
+    query = GridQuery(
+        **{k: tuple(v) if isinstance(v, list) else v for k, v in payload["query"].items()}
+    )
     return (state, query) if state else None
 
 
@@ -49,8 +77,12 @@ def sort_and_filters(query: GridQuery, request: dict) -> GridQuery:
         if isinstance(spec, dict) and "filter" in spec
     )
     if sort:
-        return dataclasses.replace(query, sort_by=sort[0]["colId"],
-                                   descending=sort[0]["sort"] == "desc", column_filters=column_filters)
+        return dataclasses.replace(
+            query,
+            sort_by=sort[0]["colId"],
+            descending=sort[0]["sort"] == "desc",
+            column_filters=column_filters,
+        )
     return dataclasses.replace(query, column_filters=column_filters)
 
 
@@ -89,9 +121,13 @@ def register(app, service) -> None:
         if state is None:
             raise PreventUpdate
         query = st.grid_query_of(state)
-        _, total = service.grid_page(st.viewer_of(state), st.as_of_of(state), state.window, query, 0, 0)
-        payload = {"scope": {"view": view, "cm_categories": cats, "as_of": as_of, "window": window},
-                   "query": dataclasses.asdict(query)}
+        _, total = service.grid_page(
+            st.viewer_of(state), st.as_of_of(state), state.window, query, 0, 0
+        )
+        payload = {
+            "scope": {"view": view, "cm_categories": cats, "as_of": as_of, "window": window},
+            "query": dataclasses.asdict(query),
+        }
         count = f"{total:,} offers match" if total else "No offers match these filters"
         return json.dumps(payload), count
 
@@ -118,8 +154,9 @@ def register(app, service) -> None:
         state, query = found
         query = sort_and_filters(query, request)
         start, end = int(request.get("startRow", 0)), int(request.get("endRow", 100))
-        page, total = service.grid_page(st.viewer_of(state), st.as_of_of(state), state.window,
-                                        query, start, end)
+        page, total = service.grid_page(
+            st.viewer_of(state), st.as_of_of(state), state.window, query, start, end
+        )
         return {"rowData": offer_rows(page), "rowCount": total}
 
     @app.callback(

@@ -35,8 +35,10 @@ def register(app, service) -> None:
         current = st.from_controls(list(values))
         prop = ctx.triggered[0]["prop_id"].rsplit(".", 1)[-1] if ctx.triggered else ""
         new = transition(current, trigger, prop, cell, renderer)
-        controls = [v if v != old else no_update
-                    for v, old in zip(st.to_controls(new), st.to_controls(current), strict=True)]
+        controls = [
+            v if v != old else no_update
+            for v, old in zip(st.to_controls(new), st.to_controls(current), strict=True)
+        ]
         query = st.to_query(new, base)
         return (query if query != (search or "") else no_update), *controls
 

@@ -12,8 +12,12 @@ from layouts.ids import ID
 from layouts.theme import TILE_LABELS
 
 HIDDEN = {"display": "none"}
-LEVEL_WORDS = {"price_band": "subcategory and price band", "subcategory": "subcategory",
-               "category": "category", "all": "whole marketplace"}
+LEVEL_WORDS = {
+    "price_band": "subcategory and price band",
+    "subcategory": "subcategory",
+    "category": "category",
+    "all": "whole marketplace",
+}
 
 
 def register(app, service) -> None:
@@ -30,34 +34,64 @@ def register(app, service) -> None:
         if state is None or state.view != st.CM:
             return HIDDEN, figures.empty_figure(""), None
         if key is None:
-            return {}, figures.empty_figure("Select an offer to see its peer group",
-                                            "NCX rates in the peer group"), None
+            return (
+                {},
+                figures.empty_figure(
+                    "Select an offer to see its peer group", "NCX rates in the peer group"
+                ),
+                None,
+            )
         viewer, day = st.viewer_of(state), st.as_of_of(state)
         me = service.offer(viewer, day, state.window, *key)
         group = service.peer_group(viewer, day, state.window, *key)
         if me is None or group.is_empty():
             return {}, figures.empty_figure("No peer group to show"), None
-        title = (f"NCX rates of {group.height:,} offers in the peer group "
-                 f"({LEVEL_WORDS[me['peer_level']]}: {peer_label(me)})")
+        title = (
+            f"NCX rates of {group.height:,} offers in the peer group "
+            f"({LEVEL_WORDS[me['peer_level']]}: {peer_label(me)})"
+        )
         return {}, figures.peer_histogram(group, me, title), worst_table(group)
 
 
 def peer_label(me: dict) -> str:
-    parts = {"price_band": [me["category"], me["subcategory"], me["price_band"]],
-             "subcategory": [me["category"], me["subcategory"]], "category": [me["category"]],
-             "all": ["all offers"]}[me["peer_level"]]
+    parts = {
+        "price_band": [me["category"], me["subcategory"], me["price_band"]],
+        "subcategory": [me["category"], me["subcategory"]],
+        "category": [me["category"]],
+        "all": ["all offers"],
+    }[me["peer_level"]]
     return " › ".join(parts)
 
 
 def worst_table(group: pl.DataFrame, n: int = 10):
-    worst = group.filter(pl.col("ncx_rate").is_not_null()).sort(
-        ["health_rank", "ncx_rate"], descending=[False, True]).head(n)
-    head = html.Thead(html.Tr([html.Th(h) for h in ("Seller", "Product", "SKU", "Health", "NCX rate", "NCX / orders")]))
-    body = html.Tbody([
-        html.Tr([html.Td(r["seller_id"]), html.Td(r["title"]), html.Td(r["sku"]),
-                 html.Td(TILE_LABELS[r["health"]]), html.Td(f"{r['ncx_rate'] * 100:.1f} %"),
-                 html.Td(f"{r['ncx_orders']} / {r['orders']}")])
-        for r in worst.iter_rows(named=True)
-    ])
-    return html.Div([html.H3("Worst offers in the group, across sellers", className="h6 mt-2"),
-                     html.Table([head, body], className="table table-sm small")])
+    worst = (
+        group.filter(pl.col("ncx_rate").is_not_null())
+        .sort(["health_rank", "ncx_rate"], descending=[False, True])
+        .head(n)
+    )
+    head = html.Thead(
+        html.Tr(
+            [html.Th(h) for h in ("Seller", "Product", "SKU", "Health", "NCX rate", "NCX / orders")]
+        )
+    )
+    body = html.Tbody(
+        [
+            html.Tr(
+                [
+                    html.Td(r["seller_id"]),
+                    html.Td(r["title"]),
+                    html.Td(r["sku"]),
+                    html.Td(TILE_LABELS[r["health"]]),
+                    html.Td(f"{r['ncx_rate'] * 100:.1f} %"),
+                    html.Td(f"{r['ncx_orders']} / {r['orders']}"),
+                ]
+            )
+            for r in worst.iter_rows(named=True)
+        ]
+    )
+    return html.Div(
+        [
+            html.H3("Worst offers in the group, across sellers", className="h6 mt-2"),
+            html.Table([head, body], className="table table-sm small"),
+        ]
+    )

@@ -56,10 +56,20 @@ CONTROLS: tuple[tuple[str, str, str], ...] = (
 )
 _TYPES = {f.name: f.type for f in fields(PageState)}
 _URL_KEYS = {
-    "view": "view", "cm_categories": "cats", "as_of": "as_of", "window": "window",
-    "health": "health", "action_required": "action", "categories": "category",
-    "subcategories": "subcategory", "price_bands": "band", "fulfilment": "channel",
-    "statuses": "status", "with_comments": "comments", "search": "q", "offer": "offer",
+    "view": "view",
+    "cm_categories": "cats",
+    "as_of": "as_of",
+    "window": "window",
+    "health": "health",
+    "action_required": "action",
+    "categories": "category",
+    "subcategories": "subcategory",
+    "price_bands": "band",
+    "fulfilment": "channel",
+    "statuses": "status",
+    "with_comments": "comments",
+    "search": "q",
+    "offer": "offer",
     "resolve": "resolve",
 }
 
@@ -156,8 +166,9 @@ def toggle_tile(state: PageState, level: str) -> PageState:
 
 def clear_filters(state: PageState) -> PageState:
     """Keep who is looking and when; drop every filter and the selection."""
-    return PageState(view=state.view, cm_categories=state.cm_categories, as_of=state.as_of,
-                     window=state.window)
+    return PageState(
+        view=state.view, cm_categories=state.cm_categories, as_of=state.as_of, window=state.window
+    )
 
 
 def select_offer(state: PageState, key: str | None, *, resolve: bool = False) -> PageState:

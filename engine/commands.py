@@ -21,8 +21,14 @@ class _Steps:
     """A progress bar over the named steps of a long job, printed to stderr."""
 
     def __init__(self, total: int, desc: str) -> None:
-        self.bar = tqdm(total=total, desc=desc, unit="step", file=sys.stderr, leave=False,
-                        bar_format="{desc}: {n_fmt}/{total_fmt} {postfix}")
+        self.bar = tqdm(
+            total=total,
+            desc=desc,
+            unit="step",
+            file=sys.stderr,
+            leave=False,
+            bar_format="{desc}: {n_fmt}/{total_fmt} {postfix}",
+        )
 
     def __call__(self, message: str) -> None:
         self.bar.set_postfix_str(message)
@@ -33,7 +39,11 @@ class _Steps:
 
 
 def run_import(
-    store_file: Path, files: dict[str, Path], *, encoding: str | None = None, out: TextIO = sys.stdout
+    store_file: Path,
+    files: dict[str, Path],
+    *,
+    encoding: str | None = None,
+    out: TextIO = sys.stdout,
 ) -> int:
     """Import canonical files into the store; print a summary. Exit code 0, or 2 on bad input."""
     steps = _Steps(total=2 * len(files) + 1, desc="import")
@@ -53,12 +63,16 @@ def run_import(
     return 0
 
 
-def build_demo(store_file: Path, *, scale: float = 1.0, seed: int = 7, out: TextIO = sys.stderr) -> None:
+def build_demo(
+    store_file: Path, *, scale: float = 1.0, seed: int = 7, out: TextIO = sys.stderr
+) -> None:
     """Replace the store with the deterministic demo marketplace."""
     from engine import demo
 
     started = time.perf_counter()
-    print(f"building the demo marketplace (scale {scale:g}, seed {seed}) in {store_file} …", file=out)
+    print(
+        f"building the demo marketplace (scale {scale:g}, seed {seed}) in {store_file} …", file=out
+    )
     data = demo.generate(scale=scale, seed=seed)
     generated = time.perf_counter() - started
     tmp = store_file.with_name(store_file.name + ".building")
@@ -67,8 +81,12 @@ def build_demo(store_file: Path, *, scale: float = 1.0, seed: int = 7, out: Text
     try:
         summary = store.load_frames(
             con,
-            {"offers": data.offers, "orders": data.orders, "feedback": data.feedback,
-             "actions": data.actions},
+            {
+                "offers": data.offers,
+                "orders": data.orders,
+                "feedback": data.feedback,
+                "actions": data.actions,
+            },
         )
         con.execute("CHECKPOINT")
     finally:
@@ -77,8 +95,10 @@ def build_demo(store_file: Path, *, scale: float = 1.0, seed: int = 7, out: Text
     Path(str(tmp) + ".wal").unlink(missing_ok=True)
     for line in summary.lines():
         print(line, file=out)
-    print(f"demo generated in {generated:.1f} s, ready in {time.perf_counter() - started:.1f} s",
-          file=out)
+    print(
+        f"demo generated in {generated:.1f} s, ready in {time.perf_counter() - started:.1f} s",
+        file=out,
+    )
 
 
 def ensure_store(store_file: Path) -> None:
@@ -86,7 +106,10 @@ def ensure_store(store_file: Path) -> None:
     if store_file.exists():
         con = store.connect(store_file, read_only=True)
         try:
-            tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+            tables = {
+                r[0]
+                for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+            }
             if "snapshot" in tables and not store.is_empty(con):
                 return
         finally:
@@ -120,13 +143,16 @@ def run_report(
     else:
         assert store_file is not None
         if not store_file.exists():
-            print(f"no store at {store_file}: run `python app.py demo` or `import` first",
-                  file=sys.stderr)
+            print(
+                f"no store at {store_file}: run `python app.py demo` or `import` first",
+                file=sys.stderr,
+            )
             return 2
         con = store.connect(store_file, read_only=True)
     try:
-        frame = report_frame(con, as_of=as_of, window_days=window_days, seller_id=seller_id,
-                             category=category)
+        frame = report_frame(
+            con, as_of=as_of, window_days=window_days, seller_id=seller_id, category=category
+        )
     finally:
         con.close()
     write_report(frame, out, fmt)

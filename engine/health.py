@@ -172,8 +172,9 @@ def _population(offers: pl.DataFrame, metrics: pl.DataFrame) -> pl.DataFrame:
     At day e an offer takes part if it was created by e and not deleted before e (an offer
     deleted on e is evaluated at e, so it belongs).
     """
-    attrs = offers.select("seller_id", "sku", "category", "subcategory", "price_band",
-                          "created_at", "deleted_at")
+    attrs = offers.select(
+        "seller_id", "sku", "category", "subcategory", "price_band", "created_at", "deleted_at"
+    )
     return (
         metrics.filter(pl.col("n") > 0)
         .join(attrs, on=["seller_id", "sku"], how="inner")
@@ -185,8 +186,9 @@ def _population(offers: pl.DataFrame, metrics: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _peers(targets: pl.DataFrame, population: pl.DataFrame, policy: Policy,
-           single_seller: bool) -> pl.DataFrame:
+def _peers(
+    targets: pl.DataFrame, population: pl.DataFrame, policy: Policy, single_seller: bool
+) -> pl.DataFrame:
     """Attach peer_level, peer_offers, peer_sellers and peer_rate to each target offer.
 
     A level qualifies with >= min_peer_offers offers (the offer included) and, where the
@@ -208,7 +210,9 @@ def _peers(targets: pl.DataFrame, population: pl.DataFrame, policy: Policy,
         joined = out.join(groups, on=keys, how="left").join(
             own, on=[*keys, "seller_id"], how="left"
         )
-        joined = joined.with_columns(pl.col("g_n", "g_k", "g_offers", "g_sellers", "g_own").fill_null(0))
+        joined = joined.with_columns(
+            pl.col("g_n", "g_k", "g_offers", "g_sellers", "g_own").fill_null(0)
+        )
         in_group = (pl.col("n") > 0).cast(pl.Int64)
         peer_offers = pl.col("g_offers") - in_group
         other_sellers = pl.col("g_sellers") - (pl.col("g_own") > 0).cast(pl.Int64)
@@ -236,7 +240,11 @@ def _peers(targets: pl.DataFrame, population: pl.DataFrame, policy: Policy,
     def pick(field: str) -> pl.Expr:
         expr = pl.col(f"all__{field}")
         for level in PEER_LEVELS[:-1]:
-            expr = pl.when(pl.col("peer_level") == level).then(pl.col(f"{level}__{field}")).otherwise(expr)
+            expr = (
+                pl.when(pl.col("peer_level") == level)
+                .then(pl.col(f"{level}__{field}"))
+                .otherwise(expr)
+            )
         return expr
 
     out = out.with_columns(
@@ -310,8 +318,11 @@ def _explanation(policy: Policy, window_days: int) -> pl.Expr:
         pl.col("commented"),
         pl.lit(policy.min_commented_ncx_orders),
     )
-    no_sales = pl.format("No orders in the {} days to {}, so there is no NCX rate → no recent sales",
-                         pl.lit(window_days), pl.col("e").cast(pl.String))
+    no_sales = pl.format(
+        "No orders in the {} days to {}, so there is no NCX rate → no recent sales",
+        pl.lit(window_days),
+        pl.col("e").cast(pl.String),
+    )
     body = (
         pl.when(pl.col("orders") == 0)
         .then(no_sales)
@@ -321,7 +332,9 @@ def _explanation(policy: Policy, window_days: int) -> pl.Expr:
     )
     return (
         pl.when(pl.col("status") == "deleted")
-        .then(pl.format("Listing deleted on {}; as of that day: ", pl.col("e").cast(pl.String)) + body)
+        .then(
+            pl.format("Listing deleted on {}; as of that day: ", pl.col("e").cast(pl.String)) + body
+        )
         .otherwise(body)
     )
 
@@ -355,7 +368,9 @@ def _evaluate(
         ci_low=lo,
         ci_high=hi,
     ).with_columns(
-        rule_health=health_rule(pl.col("ci_low"), pl.col("ci_high"), pl.col("peer_rate"), policy=policy)
+        rule_health=health_rule(
+            pl.col("ci_low"), pl.col("ci_high"), pl.col("peer_rate"), policy=policy
+        )
     )
     health = (
         pl.when(pl.col("n") == 0)
@@ -370,17 +385,47 @@ def _evaluate(
     out = out.with_columns(health=health).rename({"n": "orders", "k": "ncx_orders"})
     out = out.join(_top_reason(out, ncx_by_theme), on=["seller_id", "sku"], how="left")
     out = out.join(
-        ncx.last_updated(con, out.select("seller_id", "sku", "e")), on=["seller_id", "sku"], how="left"
+        ncx.last_updated(con, out.select("seller_id", "sku", "e")),
+        on=["seller_id", "sku"],
+        how="left",
     )
     return out.select(*_EVALUATED)
 
 
 _EVALUATED = (
-    "seller_id", "sku", "asin", "title", "status", "orders", "ncx_orders", "ncx_rate",
-    "peer_level", "peer_offers", "peer_rate", "ci_low", "ci_high", "rule_health", "health",
-    "top_ncx_reason", "top_ncx_reason_share", "last_updated", "category", "subcategory",
-    "price_band", "brand", "fulfilment", "price", "created_at", "closed_at", "closed_reason",
-    "deleted_at", "e", "commented", "commingled_orders", "peer_sellers", "peer_orders",
+    "seller_id",
+    "sku",
+    "asin",
+    "title",
+    "status",
+    "orders",
+    "ncx_orders",
+    "ncx_rate",
+    "peer_level",
+    "peer_offers",
+    "peer_rate",
+    "ci_low",
+    "ci_high",
+    "rule_health",
+    "health",
+    "top_ncx_reason",
+    "top_ncx_reason_share",
+    "last_updated",
+    "category",
+    "subcategory",
+    "price_band",
+    "brand",
+    "fulfilment",
+    "price",
+    "created_at",
+    "closed_at",
+    "closed_reason",
+    "deleted_at",
+    "e",
+    "commented",
+    "commingled_orders",
+    "peer_sellers",
+    "peer_orders",
 )
 DELETED_TABLE = "deleted_health"
 
@@ -457,12 +502,16 @@ def offer_health(
                 .filter(viewer.offer_filter())
                 .select(parts[0].columns if not parts[0].is_empty() else deleted.columns)
             )
-    frame = pl.concat([p for p in parts if not p.is_empty()], how="vertical_relaxed") if any(
-        not p.is_empty() for p in parts) else None
+    frame = (
+        pl.concat([p for p in parts if not p.is_empty()], how="vertical_relaxed")
+        if any(not p.is_empty() for p in parts)
+        else None
+    )
     if frame is None:
         return pl.DataFrame(schema={c: pl.String for c in (*REPORT_COLUMNS, *_EXTRA)})
     frame = frame.with_columns(
-        action_required=(pl.col("status") == "closed") & (pl.col("closed_reason") == "ncx").fill_null(False),
+        action_required=(pl.col("status") == "closed")
+        & (pl.col("closed_reason") == "ncx").fill_null(False),
         health_rank=pl.col("health").replace_strict(HEALTH_RANK, return_dtype=pl.Int8),
         as_of=pl.lit(as_of, dtype=pl.Date),
         window_days=pl.lit(window, dtype=pl.Int32),
@@ -475,9 +524,23 @@ def offer_health(
 
 
 _EXTRA = (
-    "category", "subcategory", "price_band", "brand", "fulfilment", "price", "closed_at",
-    "closed_reason", "deleted_at", "e", "commented", "commingled_orders", "peer_sellers",
-    "peer_orders", "health_rank", "as_of", "window_days",
+    "category",
+    "subcategory",
+    "price_band",
+    "brand",
+    "fulfilment",
+    "price",
+    "closed_at",
+    "closed_reason",
+    "deleted_at",
+    "e",
+    "commented",
+    "commingled_orders",
+    "peer_sellers",
+    "peer_orders",
+    "health_rank",
+    "as_of",
+    "window_days",
 )
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 LISTING_THEMES = frozenset({"not_as_described", "size_fit", "compatibility"})
-PRODUCT_THEMES = frozenset({"defective", "damaged", "quality", "missing_parts", "wrong_item", "expired_or_used"})
+PRODUCT_THEMES = frozenset(
+    {"defective", "damaged", "quality", "missing_parts", "wrong_item", "expired_or_used"}
+)
 
 _SPECIFIC = {
     "not_as_described": "Compare the detail page (title, bullets, images, dimensions) with the unit "
@@ -33,15 +35,23 @@ def remedies(themes: list[str], fulfilment: str | None) -> list[str]:
         if text and text not in out:
             out.append(text)
     if any(t in LISTING_THEMES for t in themes):
-        out.append("Listing problems are fixed by editing the detail page; then watch the trend for the "
-                   "weeks after the edit.")
+        out.append(
+            "Listing problems are fixed by editing the detail page; then watch the trend for the "
+            "weeks after the edit."
+        )
     if any(t in PRODUCT_THEMES for t in themes):
         if (fulfilment or "").upper() == "FBA":
-            out.append("For FBA stock, create a removal order (return to you or dispose) for the affected "
-                       "units in the fulfilment centre.")
+            out.append(
+                "For FBA stock, create a removal order (return to you or dispose) for the affected "
+                "units in the fulfilment centre."
+            )
         else:
-            out.append("Inspect the stock you hold and set aside or dispose of affected units before "
-                       "shipping more.")
+            out.append(
+                "Inspect the stock you hold and set aside or dispose of affected units before "
+                "shipping more."
+            )
     if not out:
-        out.append("Read the comments below for what customers reported; no specific remedy applies.")
+        out.append(
+            "Read the comments below for what customers reported; no specific remedy applies."
+        )
     return out

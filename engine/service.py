@@ -47,15 +47,32 @@ class GridQuery:
 
 GRID_SORTABLE = frozenset(
     {
-        "title", "asin", "sku", "fulfilment", "health_rank", "ncx_rate", "ncx_orders", "orders",
-        "peer_rate", "x_peers", "top_ncx_reason", "last_updated", "closed_at", "status",
-        "seller_id", "category", "subcategory", "price_band",
+        "title",
+        "asin",
+        "sku",
+        "fulfilment",
+        "health_rank",
+        "ncx_rate",
+        "ncx_orders",
+        "orders",
+        "peer_rate",
+        "x_peers",
+        "top_ncx_reason",
+        "last_updated",
+        "closed_at",
+        "status",
+        "seller_id",
+        "category",
+        "subcategory",
+        "price_band",
     }
 )
 # Grid columns sorted on one engine column but filtered on another (health sorts by rank).
 FILTER_ON = {"health_rank": "health"}
 TEXT_OPERATORS = frozenset({"contains", "equals", "startsWith"})
-NUMBER_OPERATORS = frozenset({"equals", "greaterThan", "lessThan", "greaterThanOrEqual", "lessThanOrEqual"})
+NUMBER_OPERATORS = frozenset(
+    {"equals", "greaterThan", "lessThan", "greaterThanOrEqual", "lessThanOrEqual"}
+)
 
 
 @dataclass
@@ -90,7 +107,10 @@ class VocService:
     def sellers(self) -> list[str]:
         cur = self.cursor()
         try:
-            return [r[0] for r in cur.execute("SELECT DISTINCT seller_id FROM offers ORDER BY 1").fetchall()]
+            return [
+                r[0]
+                for r in cur.execute("SELECT DISTINCT seller_id FROM offers ORDER BY 1").fetchall()
+            ]
         finally:
             cur.close()
 
@@ -153,13 +173,23 @@ class VocService:
                     if version not in self._deleted:
                         self._deleted.clear()  # an older version's results are stale
                     deleted_cache = self._deleted.setdefault(version, {})
-                frame = offer_health(cur, as_of=as_of, window_days=window_days, policy=self.policy,
-                                     viewer=MARKETPLACE, cache=deleted_cache)
+                frame = offer_health(
+                    cur,
+                    as_of=as_of,
+                    window_days=window_days,
+                    policy=self.policy,
+                    viewer=MARKETPLACE,
+                    cache=deleted_cache,
+                )
                 frame = frame.with_columns(
                     x_peers=pl.col("ncx_rate") / pl.col("peer_rate"),
                     has_comments=pl.col("commented") > 0,
                     search_text=pl.concat_str(
-                        [pl.col("title").fill_null(""), pl.col("asin").fill_null(""), pl.col("sku")],
+                        [
+                            pl.col("title").fill_null(""),
+                            pl.col("asin").fill_null(""),
+                            pl.col("sku"),
+                        ],
                         separator=" ",
                     ).str.to_lowercase(),
                 )
@@ -184,9 +214,7 @@ class VocService:
         out["action_required"] = int(frame["action_required"].sum())
         return out
 
-    def grid(
-        self, viewer: Viewer, as_of: date, window_days: int, query: GridQuery
-    ) -> pl.DataFrame:
+    def grid(self, viewer: Viewer, as_of: date, window_days: int, query: GridQuery) -> pl.DataFrame:
         """The viewer's offers filtered and sorted for the grid (all matching rows)."""
         frame = self.offers(viewer, as_of, window_days)
         return frame.filter(*_grid_predicates(query)).sort(
@@ -202,7 +230,9 @@ class VocService:
         frame = self.grid(viewer, as_of, window_days, query)
         return frame.slice(start, max(0, end - start)), frame.height
 
-    def export(self, viewer: Viewer, as_of: date, window_days: int, query: GridQuery) -> pl.DataFrame:
+    def export(
+        self, viewer: Viewer, as_of: date, window_days: int, query: GridQuery
+    ) -> pl.DataFrame:
         """The grid's matching rows with the report's columns (for a CSV download)."""
         from engine.health import REPORT_COLUMNS
 
@@ -210,7 +240,9 @@ class VocService:
             *REPORT_COLUMNS, "category", "subcategory", "price_band", "fulfilment"
         )
 
-    def offer(self, viewer: Viewer, as_of: date, window_days: int, seller_id: str, sku: str) -> dict | None:
+    def offer(
+        self, viewer: Viewer, as_of: date, window_days: int, seller_id: str, sku: str
+    ) -> dict | None:
         """One offer's health row, or None when it does not exist or the viewer may not see it."""
         frame = self.offers(viewer, as_of, window_days).filter(
             (pl.col("seller_id") == seller_id) & (pl.col("sku") == sku)
@@ -219,7 +251,9 @@ class VocService:
 
     # --- one offer ---------------------------------------------------------------------
 
-    def trend(self, viewer: Viewer, as_of: date, window_days: int, seller_id: str, sku: str) -> pl.DataFrame:
+    def trend(
+        self, viewer: Viewer, as_of: date, window_days: int, seller_id: str, sku: str
+    ) -> pl.DataFrame:
         """Weekly trend of one offer against its peer group (DESIGN.md 4.4).
 
         Columns: week (Monday), orders, ncx_orders, ncx_rate, peer_rate (pooled over the
@@ -252,11 +286,15 @@ class VocService:
                 peer_p75=pl.col("rate").quantile(0.75, interpolation="linear"),
             )
         )
-        band = others.group_by("week").agg(
-            peer_orders=pl.col("orders").sum(),
-            peer_ncx=pl.col("ncx_orders").sum(),
-            peer_offers=pl.len(),
-        ).join(rolled, on="week", how="left")
+        band = (
+            others.group_by("week")
+            .agg(
+                peer_orders=pl.col("orders").sum(),
+                peer_ncx=pl.col("ncx_orders").sum(),
+                peer_offers=pl.len(),
+            )
+            .join(rolled, on="week", how="left")
+        )
         calendar = pl.DataFrame(
             {"week": pl.date_range(start - timedelta(days=start.weekday()), e, "1w", eager=True)}
         )
@@ -266,42 +304,65 @@ class VocService:
             .join(band, on="week", how="left")
             .with_columns(pl.col("orders", "ncx_orders", "peer_orders", "peer_ncx").fill_null(0))
             .with_columns(
-                ncx_rate=pl.when(pl.col("orders") > 0).then(pl.col("ncx_orders") / pl.col("orders")),
-                peer_rate=pl.when(pl.col("peer_orders") > 0).then(pl.col("peer_ncx") / pl.col("peer_orders")),
+                ncx_rate=pl.when(pl.col("orders") > 0).then(
+                    pl.col("ncx_orders") / pl.col("orders")
+                ),
+                peer_rate=pl.when(pl.col("peer_orders") > 0).then(
+                    pl.col("peer_ncx") / pl.col("peer_orders")
+                ),
                 maturing=(pl.col("week") + timedelta(days=6)) > pl.lit(e - lag),
             )
             .sort("week")
         )
 
-    def breakdown(self, viewer: Viewer, as_of: date, window_days: int, seller_id: str, sku: str) -> pl.DataFrame:
+    def breakdown(
+        self, viewer: Viewer, as_of: date, window_days: int, seller_id: str, sku: str
+    ) -> pl.DataFrame:
         """One offer's events in its window by source, theme and counted (empty if not visible)."""
         me = self.offer(viewer, as_of, window_days, seller_id, sku)
         if me is None:
             return pl.DataFrame()
         e = me["e"]
-        params = {"seller_id": seller_id, "sku": sku, "start": e - timedelta(days=window_days - 1), "e": e}
+        params = {
+            "seller_id": seller_id,
+            "sku": sku,
+            "start": e - timedelta(days=window_days - 1),
+            "e": e,
+        }
         cur = self.cursor()
         try:
-            return cur.sql(sql.load("offer_breakdown"), params=params).pl().with_columns(
-                pl.col("events").cast(pl.Int64)
+            return (
+                cur.sql(sql.load("offer_breakdown"), params=params)
+                .pl()
+                .with_columns(pl.col("events").cast(pl.Int64))
             )
         finally:
             cur.close()
 
-    def actions(self, viewer: Viewer, as_of: date, window_days: int, seller_id: str, sku: str) -> pl.DataFrame:
+    def actions(
+        self, viewer: Viewer, as_of: date, window_days: int, seller_id: str, sku: str
+    ) -> pl.DataFrame:
         """Recorded seller actions of one offer up to its effective day (empty if not visible)."""
         me = self.offer(viewer, as_of, window_days, seller_id, sku)
         if me is None:
             return pl.DataFrame()
         cur = self.cursor()
         try:
-            return cur.sql(sql.load("offer_actions"),
-                           params={"seller_id": seller_id, "sku": sku, "e": me["e"]}).pl()
+            return cur.sql(
+                sql.load("offer_actions"), params={"seller_id": seller_id, "sku": sku, "e": me["e"]}
+            ).pl()
         finally:
             cur.close()
 
     def action_effects(
-        self, viewer: Viewer, as_of: date, window_days: int, seller_id: str, sku: str, *, weeks: int = 12
+        self,
+        viewer: Viewer,
+        as_of: date,
+        window_days: int,
+        seller_id: str,
+        sku: str,
+        *,
+        weeks: int = 12,
     ) -> list[dict]:
         """Each recorded action with the offer's NCX rate in the ``weeks`` weeks of purchases
         before and after it (matured weeks only), and their intervals.
@@ -318,7 +379,9 @@ class VocService:
             day = a["action_date"]
             span = timedelta(weeks=weeks)
             sides = {
-                "before": trend.filter((pl.col("week") + timedelta(days=6) < day) & (pl.col("week") >= day - span)),
+                "before": trend.filter(
+                    (pl.col("week") + timedelta(days=6) < day) & (pl.col("week") >= day - span)
+                ),
                 "after": trend.filter((pl.col("week") >= day) & (pl.col("week") < day + span)),
             }
             row = dict(a)
@@ -330,7 +393,9 @@ class VocService:
             out.append(row)
         return out
 
-    def peer_group(self, viewer: Viewer, as_of: date, window_days: int, seller_id: str, sku: str) -> pl.DataFrame:
+    def peer_group(
+        self, viewer: Viewer, as_of: date, window_days: int, seller_id: str, sku: str
+    ) -> pl.DataFrame:
         """The offers of one offer's peer group at its level (with n > 0), the offer included.
 
         Sellers get aggregates only, so this is for category managers (and the
@@ -342,19 +407,23 @@ class VocService:
         if me is None:
             return pl.DataFrame()
         keys = self._peer_keys(as_of, window_days, me, include_self=True)
-        return self.all_health(as_of, window_days).join(keys, on=["seller_id", "sku"]).filter(
-            viewer.offer_filter()
+        return (
+            self.all_health(as_of, window_days)
+            .join(keys, on=["seller_id", "sku"])
+            .filter(viewer.offer_filter())
         )
 
-    def _peer_keys(self, as_of: date, window_days: int, me: dict, include_self: bool = False) -> pl.DataFrame:
+    def _peer_keys(
+        self, as_of: date, window_days: int, me: dict, include_self: bool = False
+    ) -> pl.DataFrame:
         """Keys of the offers in ``me``'s peer group at its level (n > 0 at the same day)."""
         frame = self.all_health(as_of, window_days)
         same_level = [pl.col(c) == me[c] for c in LEVEL_KEYS[me["peer_level"]]]
-        peers = frame.filter(
-            pl.col("orders") > 0, pl.col("e") == me["e"], *same_level
-        )
+        peers = frame.filter(pl.col("orders") > 0, pl.col("e") == me["e"], *same_level)
         if not include_self:
-            peers = peers.filter(~((pl.col("seller_id") == me["seller_id"]) & (pl.col("sku") == me["sku"])))
+            peers = peers.filter(
+                ~((pl.col("seller_id") == me["seller_id"]) & (pl.col("sku") == me["sku"]))
+            )
         return peers.select("seller_id", "sku")
 
     def _weeks(self, keys: pl.DataFrame, start: date, e: date) -> pl.DataFrame:
@@ -432,7 +501,11 @@ def _grid_predicates(q: GridQuery) -> list[pl.Expr]:
         preds.append(pl.col("search_text").str.contains(q.search.strip().lower(), literal=True))
     if q.peer_group:
         cat, sub, band = q.peer_group
-        preds.append((pl.col("category") == cat) & (pl.col("subcategory") == sub) & (pl.col("price_band") == band))
+        preds.append(
+            (pl.col("category") == cat)
+            & (pl.col("subcategory") == sub)
+            & (pl.col("price_band") == band)
+        )
     for column, op, value in q.column_filters:
         if column not in GRID_SORTABLE:
             continue

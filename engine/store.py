@@ -62,7 +62,9 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 def is_empty(con: duckdb.DuckDBPyConnection) -> bool:
     """True when the store holds no offers and no orders."""
-    return sql.scalar(con, "SELECT (SELECT count(*) FROM offers) + (SELECT count(*) FROM orders)") == 0
+    return (
+        sql.scalar(con, "SELECT (SELECT count(*) FROM offers) + (SELECT count(*) FROM orders)") == 0
+    )
 
 
 def data_version(con: duckdb.DuckDBPyConnection) -> int:

@@ -21,21 +21,60 @@ def header(sellers: list[dict], categories: list[str]) -> dbc.Navbar:
                 html.Span("Voice of the Customer", className="navbar-brand fw-semibold"),
                 dbc.Row(
                     [
-                        dbc.Col(html.Label("View as", htmlFor=ID.VIEW_AS, className="text-white-50 small mb-0"), width="auto"),
-                        dbc.Col(dcc.Dropdown(id=ID.VIEW_AS, options=sellers, clearable=False,
-                                             style={"width": "260px"}), width="auto"),
                         dbc.Col(
-                            dcc.Dropdown(id=ID.CM_CATEGORIES, options=categories, multi=True,
-                                         placeholder="All categories", style={"width": "260px"}),
-                            id=ID.CM_CATEGORIES_COL, width="auto", style={"display": "none"},
+                            html.Label(
+                                "View as", htmlFor=ID.VIEW_AS, className="text-white-50 small mb-0"
+                            ),
+                            width="auto",
                         ),
-                        dbc.Col(html.Label("As of", htmlFor=ID.AS_OF, className="text-white-50 small mb-0"), width="auto"),
-                        dbc.Col(dcc.DatePickerSingle(id=ID.AS_OF, display_format="YYYY-MM-DD",
-                                                     first_day_of_week=1), width="auto"),
-                        dbc.Col(html.Label("Window", htmlFor=ID.WINDOW, className="text-white-50 small mb-0"), width="auto"),
-                        dbc.Col(dcc.Dropdown(id=ID.WINDOW, clearable=False, style={"width": "110px"},
-                                             options=[{"label": f"{w} days", "value": w} for w in WINDOWS]),
-                                width="auto"),
+                        dbc.Col(
+                            dcc.Dropdown(
+                                id=ID.VIEW_AS,
+                                options=sellers,
+                                clearable=False,
+                                style={"width": "260px"},
+                            ),
+                            width="auto",
+                        ),
+                        dbc.Col(
+                            dcc.Dropdown(
+                                id=ID.CM_CATEGORIES,
+                                options=categories,
+                                multi=True,
+                                placeholder="All categories",
+                                style={"width": "260px"},
+                            ),
+                            id=ID.CM_CATEGORIES_COL,
+                            width="auto",
+                            style={"display": "none"},
+                        ),
+                        dbc.Col(
+                            html.Label(
+                                "As of", htmlFor=ID.AS_OF, className="text-white-50 small mb-0"
+                            ),
+                            width="auto",
+                        ),
+                        dbc.Col(
+                            dcc.DatePickerSingle(
+                                id=ID.AS_OF, display_format="YYYY-MM-DD", first_day_of_week=1
+                            ),
+                            width="auto",
+                        ),
+                        dbc.Col(
+                            html.Label(
+                                "Window", htmlFor=ID.WINDOW, className="text-white-50 small mb-0"
+                            ),
+                            width="auto",
+                        ),
+                        dbc.Col(
+                            dcc.Dropdown(
+                                id=ID.WINDOW,
+                                clearable=False,
+                                style={"width": "110px"},
+                                options=[{"label": f"{w} days", "value": w} for w in WINDOWS],
+                            ),
+                            width="auto",
+                        ),
                     ],
                     className="g-2 align-items-center",
                 ),
@@ -53,28 +92,37 @@ def tiles() -> dbc.Row:
     cells = []
     for level in (*TILE_LEVELS, "action_required"):
         colour = HEALTH_COLOURS.get(level, "#ffffff")
-        style = {"borderLeft": f"8px solid {colour}"} if level != "action_required" else {
-            "borderLeft": "8px solid #6f42c1"}
+        style = (
+            {"borderLeft": f"8px solid {colour}"}
+            if level != "action_required"
+            else {"borderLeft": "8px solid #6f42c1"}
+        )
         cells.append(
             dbc.Col(
                 html.Button(
-                    [html.Div("–", className="tile-count", id={**tile(level), "part": "count"}),
-                     html.Div(TILE_LABELS[level], className="tile-label")],
+                    [
+                        html.Div("–", className="tile-count", id={**tile(level), "part": "count"}),
+                        html.Div(TILE_LABELS[level], className="tile-label"),
+                    ],
                     id=tile(level),
                     className="health-tile",
                     style=style,
                     title=f"Show only {TILE_LABELS[level].lower()} offers (click again to clear)",
                     n_clicks=0,
                 ),
-                xs=6, md=3, xl=True,
+                xs=6,
+                md=3,
+                xl=True,
             )
         )
     return dbc.Row(cells, className="g-2 mb-2", id=ID.TILES)
 
 
 def _check(label: str, component) -> html.Div:
-    return html.Div([html.Label(label, className="form-label small fw-semibold mb-1"), component],
-                    className="mb-3")
+    return html.Div(
+        [html.Label(label, className="form-label small fw-semibold mb-1"), component],
+        className="mb-3",
+    )
 
 
 def filters(categories: list[str], price_bands: list[str]) -> dbc.Card:
@@ -82,29 +130,88 @@ def filters(categories: list[str], price_bands: list[str]) -> dbc.Card:
         dbc.CardBody(
             [
                 html.H2("Filters", className="h6"),
-                _check("Search", dbc.Input(id=ID.F_SEARCH, type="search", debounce=True,
-                                           placeholder="Title, ASIN or SKU", size="sm")),
-                _check("CX health", dcc.Checklist(id=ID.F_HEALTH, options=HEALTH_OPTIONS, value=[],
-                                                  labelClassName="d-block small", inputClassName="me-1")),
-                _check("Category", dcc.Dropdown(id=ID.F_CATEGORY, options=categories, multi=True,
-                                                placeholder="Any")),
-                _check("Subcategory", dcc.Dropdown(id=ID.F_SUBCATEGORY, options=[], multi=True,
-                                                   placeholder="Any")),
-                _check("Price band", dcc.Dropdown(id=ID.F_PRICE_BAND, multi=True, placeholder="Any",
-                                                  options=[*price_bands, "unknown"])),
-                _check("Channel", dcc.Checklist(id=ID.F_FULFILMENT, options=["FBA", "MFN"], value=[],
-                                                inline=True, inputClassName="me-1",
-                                                labelClassName="me-3 small")),
-                _check("Listing status", dcc.Checklist(
-                    id=ID.F_STATUS, value=[], inputClassName="me-1", labelClassName="d-block small",
-                    options=[{"label": v, "value": k} for k, v in STATUS_LABELS.items()])),
-                dcc.Checklist(id=ID.F_WITH_COMMENTS, value=[], inputClassName="me-1",
-                              labelClassName="small",
-                              options=[{"label": "Only offers with comments", "value": "yes"}]),
-                dcc.Checklist(id=ID.F_ACTION, value=[], inputClassName="me-1", labelClassName="small",
-                              options=[{"label": "Only action required", "value": "yes"}]),
-                dbc.Button("Clear filters", id=ID.F_CLEAR, size="sm", color="secondary",
-                           outline=True, className="mt-3 w-100"),
+                _check(
+                    "Search",
+                    dbc.Input(
+                        id=ID.F_SEARCH,
+                        type="search",
+                        debounce=True,
+                        placeholder="Title, ASIN or SKU",
+                        size="sm",
+                    ),
+                ),
+                _check(
+                    "CX health",
+                    dcc.Checklist(
+                        id=ID.F_HEALTH,
+                        options=HEALTH_OPTIONS,
+                        value=[],
+                        labelClassName="d-block small",
+                        inputClassName="me-1",
+                    ),
+                ),
+                _check(
+                    "Category",
+                    dcc.Dropdown(
+                        id=ID.F_CATEGORY, options=categories, multi=True, placeholder="Any"
+                    ),
+                ),
+                _check(
+                    "Subcategory",
+                    dcc.Dropdown(id=ID.F_SUBCATEGORY, options=[], multi=True, placeholder="Any"),
+                ),
+                _check(
+                    "Price band",
+                    dcc.Dropdown(
+                        id=ID.F_PRICE_BAND,
+                        multi=True,
+                        placeholder="Any",
+                        options=[*price_bands, "unknown"],
+                    ),
+                ),
+                _check(
+                    "Channel",
+                    dcc.Checklist(
+                        id=ID.F_FULFILMENT,
+                        options=["FBA", "MFN"],
+                        value=[],
+                        inline=True,
+                        inputClassName="me-1",
+                        labelClassName="me-3 small",
+                    ),
+                ),
+                _check(
+                    "Listing status",
+                    dcc.Checklist(
+                        id=ID.F_STATUS,
+                        value=[],
+                        inputClassName="me-1",
+                        labelClassName="d-block small",
+                        options=[{"label": v, "value": k} for k, v in STATUS_LABELS.items()],
+                    ),
+                ),
+                dcc.Checklist(
+                    id=ID.F_WITH_COMMENTS,
+                    value=[],
+                    inputClassName="me-1",
+                    labelClassName="small",
+                    options=[{"label": "Only offers with comments", "value": "yes"}],
+                ),
+                dcc.Checklist(
+                    id=ID.F_ACTION,
+                    value=[],
+                    inputClassName="me-1",
+                    labelClassName="small",
+                    options=[{"label": "Only action required", "value": "yes"}],
+                ),
+                dbc.Button(
+                    "Clear filters",
+                    id=ID.F_CLEAR,
+                    size="sm",
+                    color="secondary",
+                    outline=True,
+                    className="mt-3 w-100",
+                ),
             ]
         ),
         className="mb-2",
@@ -115,24 +222,39 @@ def offers_card(show_seller: bool) -> dbc.Card:
     return dbc.Card(
         [
             dbc.CardHeader(
-                [html.Span("Offers, worst first", className="fw-semibold"),
-                 html.Span(id=ID.GRID_COUNT, className="ms-3 text-muted small"),
-                 dbc.Button("Download CSV", id=ID.GRID_DOWNLOAD_BUTTON, size="sm", color="link",
-                            className="float-end p-0"),
-                 dcc.Download(id=ID.GRID_DOWNLOAD)],
+                [
+                    html.Span("Offers, worst first", className="fw-semibold"),
+                    html.Span(id=ID.GRID_COUNT, className="ms-3 text-muted small"),
+                    dbc.Button(
+                        "Download CSV",
+                        id=ID.GRID_DOWNLOAD_BUTTON,
+                        size="sm",
+                        color="link",
+                        className="float-end p-0",
+                    ),
+                    dcc.Download(id=ID.GRID_DOWNLOAD),
+                ],
             ),
             dbc.CardBody(
                 dag.AgGrid(
                     id=ID.GRID,
                     columnDefs=offer_columns(show_seller),
                     rowModelType="infinite",
-                    defaultColDef={"sortable": True, "resizable": True, "suppressHeaderMenuButton": False},
+                    defaultColDef={
+                        "sortable": True,
+                        "resizable": True,
+                        "suppressHeaderMenuButton": False,
+                    },
                     dashGridOptions={
                         "rowBuffer": 0,
                         "cacheBlockSize": 100,
                         "maxBlocksInCache": 20,
                         "infiniteInitialRowCount": 1,
-                        "rowSelection": {"mode": "singleRow", "checkboxes": False, "enableClickSelection": True},
+                        "rowSelection": {
+                            "mode": "singleRow",
+                            "checkboxes": False,
+                            "enableClickSelection": True,
+                        },
                         "getRowId": {"function": "params.data.key"},
                         "tooltipShowDelay": 400,
                         "localeText": {"noRowsToShow": "No offers match these filters"},
@@ -151,21 +273,46 @@ def offers_card(show_seller: bool) -> dbc.Card:
 def detail_card() -> dbc.Card:
     return dbc.Card(
         [
-            dbc.CardHeader(html.Span("Select an offer in the grid to see its trend and comments",
-                                     id=ID.DETAIL_TITLE, className="fw-semibold")),
+            dbc.CardHeader(
+                html.Span(
+                    "Select an offer in the grid to see its trend and comments",
+                    id=ID.DETAIL_TITLE,
+                    className="fw-semibold",
+                )
+            ),
             dbc.CardBody(
                 dcc.Loading(
                     [
                         html.P(id=ID.EXPLANATION, className="explanation mb-2"),
                         html.Div(id=ID.ACTIONS, className="small text-muted mb-2"),
-                        dcc.Graph(id=ID.TREND, figure=empty_figure("Select an offer", "Weekly NCX rate vs peers"),
-                                  config={"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}),
+                        dcc.Graph(
+                            id=ID.TREND,
+                            figure=empty_figure("Select an offer", "Weekly NCX rate vs peers"),
+                            config={
+                                "displaylogo": False,
+                                "toImageButtonOptions": {"format": "png", "scale": 2},
+                            },
+                        ),
                         dbc.Row(
                             [
-                                dbc.Col(dcc.Graph(id=ID.BY_SOURCE, figure=empty_figure("Select an offer", "Feedback by source"),
-                                                  config={"displaylogo": False}), md=6),
-                                dbc.Col(dcc.Graph(id=ID.BY_THEME, figure=empty_figure("Select an offer", "Feedback by theme"),
-                                                  config={"displaylogo": False}), md=6),
+                                dbc.Col(
+                                    dcc.Graph(
+                                        id=ID.BY_SOURCE,
+                                        figure=empty_figure(
+                                            "Select an offer", "Feedback by source"
+                                        ),
+                                        config={"displaylogo": False},
+                                    ),
+                                    md=6,
+                                ),
+                                dbc.Col(
+                                    dcc.Graph(
+                                        id=ID.BY_THEME,
+                                        figure=empty_figure("Select an offer", "Feedback by theme"),
+                                        config={"displaylogo": False},
+                                    ),
+                                    md=6,
+                                ),
                             ]
                         ),
                     ],
@@ -186,24 +333,66 @@ def comments_card() -> dbc.Card:
     source_options = [{"label": v, "value": k} for k, v in SOURCE_LABELS.items()]
     return dbc.Card(
         [
-            dbc.CardHeader([html.Span("Customer comments", id=ID.COMMENTS_TITLE, className="fw-semibold"),
-                            html.Span(id=ID.COMMENTS_COUNT, className="ms-3 text-muted small")]),
+            dbc.CardHeader(
+                [
+                    html.Span("Customer comments", id=ID.COMMENTS_TITLE, className="fw-semibold"),
+                    html.Span(id=ID.COMMENTS_COUNT, className="ms-3 text-muted small"),
+                ]
+            ),
             dbc.CardBody(
                 [
                     html.Div(id=ID.REMEDY),
                     dbc.Row(
                         [
-                            dbc.Col(dcc.Dropdown(id=ID.C_SOURCE, options=source_options, multi=True,
-                                                 placeholder="Any source"), md=3),
-                            dbc.Col(dcc.Dropdown(id=ID.C_THEME, options=theme_options, multi=True,
-                                                 placeholder="Any theme"), md=3),
-                            dbc.Col(dcc.Dropdown(id=ID.C_COUNTED, clearable=True, placeholder="Counted or not",
-                                                 options=[{"label": "Counted", "value": "yes"},
-                                                          {"label": "Not counted", "value": "no"}]), md=2),
-                            dbc.Col(dcc.DatePickerSingle(id=ID.C_SINCE, placeholder="Since",
-                                                         display_format="YYYY-MM-DD", clearable=True), md=2),
-                            dbc.Col(dbc.Input(id=ID.C_TEXT, type="search", debounce=True,
-                                              placeholder="Text in comment", size="sm"), md=2),
+                            dbc.Col(
+                                dcc.Dropdown(
+                                    id=ID.C_SOURCE,
+                                    options=source_options,
+                                    multi=True,
+                                    placeholder="Any source",
+                                ),
+                                md=3,
+                            ),
+                            dbc.Col(
+                                dcc.Dropdown(
+                                    id=ID.C_THEME,
+                                    options=theme_options,
+                                    multi=True,
+                                    placeholder="Any theme",
+                                ),
+                                md=3,
+                            ),
+                            dbc.Col(
+                                dcc.Dropdown(
+                                    id=ID.C_COUNTED,
+                                    clearable=True,
+                                    placeholder="Counted or not",
+                                    options=[
+                                        {"label": "Counted", "value": "yes"},
+                                        {"label": "Not counted", "value": "no"},
+                                    ],
+                                ),
+                                md=2,
+                            ),
+                            dbc.Col(
+                                dcc.DatePickerSingle(
+                                    id=ID.C_SINCE,
+                                    placeholder="Since",
+                                    display_format="YYYY-MM-DD",
+                                    clearable=True,
+                                ),
+                                md=2,
+                            ),
+                            dbc.Col(
+                                dbc.Input(
+                                    id=ID.C_TEXT,
+                                    type="search",
+                                    debounce=True,
+                                    placeholder="Text in comment",
+                                    size="sm",
+                                ),
+                                md=2,
+                            ),
                         ],
                         className="g-2 mb-2",
                     ),
@@ -213,8 +402,10 @@ def comments_card() -> dbc.Card:
                             columnDefs=COMMENT_COLUMNS,
                             rowData=[],
                             defaultColDef={"sortable": True, "resizable": True, "filter": True},
-                            dashGridOptions={"localeText": {"noRowsToShow": "No comments match these filters"},
-                                             "getRowId": {"function": "params.data.id"}},
+                            dashGridOptions={
+                                "localeText": {"noRowsToShow": "No comments match these filters"},
+                                "getRowId": {"function": "params.data.id"},
+                            },
                             getRowId="params.data.id",
                             style={"height": "420px"},
                             className="ag-theme-quartz",
@@ -236,8 +427,11 @@ def peers_card() -> dbc.Card:
             dbc.CardHeader(html.Span("Peer group", className="fw-semibold")),
             dbc.CardBody(
                 [
-                    dcc.Graph(id=ID.PEER_HIST, figure=empty_figure("Select an offer", "NCX rates in the peer group"),
-                              config={"displaylogo": False}),
+                    dcc.Graph(
+                        id=ID.PEER_HIST,
+                        figure=empty_figure("Select an offer", "NCX rates in the peer group"),
+                        config={"displaylogo": False},
+                    ),
                     html.Div(id=ID.PEER_WORST),
                 ]
             ),
@@ -282,10 +476,19 @@ def how_health_card(policy: Policy) -> dbc.Card:
     ]
     return dbc.Card(
         [
-            dbc.CardHeader(dbc.Button("How health is determined", id=ID.HOW_TOGGLE, color="link",
-                                      className="p-0 fw-semibold")),
-            dbc.Collapse(dbc.CardBody(html.Ol([html.Li(r) for r in rules], className="small mb-0")),
-                         id=ID.HOW_PANEL, is_open=False),
+            dbc.CardHeader(
+                dbc.Button(
+                    "How health is determined",
+                    id=ID.HOW_TOGGLE,
+                    color="link",
+                    className="p-0 fw-semibold",
+                )
+            ),
+            dbc.Collapse(
+                dbc.CardBody(html.Ol([html.Li(r) for r in rules], className="small mb-0")),
+                id=ID.HOW_PANEL,
+                is_open=False,
+            ),
         ],
         className="mb-3",
     )
@@ -309,9 +512,15 @@ def layout(*, sellers: list[dict], categories: list[str], policy: Policy) -> htm
                         [
                             dbc.Col(filters(categories, policy.price_band_labels()), lg=2, md=3),
                             dbc.Col(
-                                [offers_card(show_seller=True), detail_card(), peers_card(),
-                                 comments_card(), how_health_card(policy)],
-                                lg=10, md=9,
+                                [
+                                    offers_card(show_seller=True),
+                                    detail_card(),
+                                    peers_card(),
+                                    comments_card(),
+                                    how_health_card(policy),
+                                ],
+                                lg=10,
+                                md=9,
                             ),
                         ],
                         className="g-2",

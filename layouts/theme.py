@@ -35,7 +35,11 @@ TILE_LABELS: dict[str, str] = {
     "no_recent_sales": "No recent sales",
     "action_required": "Action required",
 }
-STATUS_LABELS: dict[str, str] = {"active": "Active", "closed": "Closed", "deleted": "Listing deleted"}
+STATUS_LABELS: dict[str, str] = {
+    "active": "Active",
+    "closed": "Closed",
+    "deleted": "Listing deleted",
+}
 
 ACCENT = "#2c3e50"
 PEER = "#6c757d"

@@ -46,22 +46,30 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "app.py", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "app.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
 
 
 def table_counts(path: Path) -> dict[str, int]:
     con = store.connect(path, read_only=True)
     try:
-        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]
-                for t in ("offers", "orders", "feedback", "events", "offer_day")}
+        return {
+            t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]
+            for t in ("offers", "orders", "feedback", "events", "offer_day")
+        }
     finally:
         con.close()
 
 
 def test_import_then_reimport_changes_nothing(tmp_path, data_dir):
     target = tmp_path / "s.duckdb"
-    args = ["--store", str(target), "import", *[f"--{t}={data_dir / f'{t}.csv'}" for t in ("offers", "orders", "feedback")]]
+    args = [
+        "--store",
+        str(target),
+        "import",
+        *[f"--{t}={data_dir / f'{t}.csv'}" for t in ("offers", "orders", "feedback")],
+    ]
     first = run(*args)
     assert first.returncode == 0, first.stderr
     assert "orders" in first.stdout and "4 new" in first.stdout
@@ -75,12 +83,23 @@ def test_import_then_reimport_changes_nothing(tmp_path, data_dir):
 
 def test_bad_file_leaves_the_store_exactly_as_it_was(tmp_path, data_dir):
     target = tmp_path / "s.duckdb"
-    assert run("--store", str(target), "import", f"--orders={data_dir / 'orders.csv'}",
-               f"--offers={data_dir / 'offers.csv'}").returncode == 0
+    assert (
+        run(
+            "--store",
+            str(target),
+            "import",
+            f"--orders={data_dir / 'orders.csv'}",
+            f"--offers={data_dir / 'offers.csv'}",
+        ).returncode
+        == 0
+    )
     before = table_counts(target)
     bad = tmp_path / "more_orders.csv"
-    bad.write_text(ORDERS.replace("O4,S2,C,2026-05-20", "O5,S2,C,20/05/2026") + "O6,S1,B,2026-06-05,1,shipped,true\n",
-                   encoding="utf-8")
+    bad.write_text(
+        ORDERS.replace("O4,S2,C,2026-05-20", "O5,S2,C,20/05/2026")
+        + "O6,S1,B,2026-06-05,1,shipped,true\n",
+        encoding="utf-8",
+    )
     good_feedback = data_dir / "feedback.csv"
     result = run("--store", str(target), "import", f"--orders={bad}", f"--feedback={good_feedback}")
     assert result.returncode == 2
@@ -100,10 +119,24 @@ def test_report_columns_formats_and_data_dir_leave_the_store_untouched(tmp_path,
     a = by_sku["A"]
     # O1, O2 (O3 cancelled); NCX: O1 (defective return) + the unlinked 1-star review, capped at 2
     assert (a["orders"], a["ncx_orders"], a["ncx_rate"]) == ("2", "2", "1.0")
-    assert (a["status"], a["action_required"], a["top_ncx_reason"]) == ("closed", "true", "defective")
+    assert (a["status"], a["action_required"], a["top_ncx_reason"]) == (
+        "closed",
+        "true",
+        "defective",
+    )
     assert by_sku["B"]["health"] == "no_recent_sales" and by_sku["B"]["ncx_rate"] == ""
     assert by_sku["C"]["status"] == "deleted" and by_sku["C"]["orders"] == "1"
-    js = run("report", "--as-of", "2026-06-20", "--data", str(data_dir), "--format", "json", "--seller", "S2")
+    js = run(
+        "report",
+        "--as-of",
+        "2026-06-20",
+        "--data",
+        str(data_dir),
+        "--format",
+        "json",
+        "--seller",
+        "S2",
+    )
     records = json.loads(js.stdout)
     assert [r["sku"] for r in records] == ["C"] and records[0]["ncx_rate"] == 0.0
 

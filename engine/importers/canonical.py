@@ -28,6 +28,7 @@ import io
 import itertools
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -438,6 +439,36 @@ def _transcode(path: Path, encoding: str) -> Path:
     return Path(tmp)
 
 
+_GLOB_CHARS = re.compile(r"[*?\[\]{}]")
+
+
+@contextmanager
+def _duckdb_path(path: Path) -> Iterator[str]:
+    """The file name to give DuckDB. DuckDB expands glob patterns even in a bound file
+    name (`orders[1].csv` reads `orders1.csv`; `x*.csv` reads every match), so a path with
+    pattern characters is passed as a symlink with a plain name."""
+    full = str(path.absolute())
+    if not _GLOB_CHARS.search(full):
+        yield full
+        return
+    folder = tempfile.mkdtemp(prefix="voc-import-")
+    gz = ".gz" if _is_gz(path) else ""
+    link = os.path.join(
+        folder, "input" + (".parquet" if full.endswith(".parquet") else ".csv") + gz
+    )
+    try:
+        try:
+            os.symlink(full, link)
+        except OSError:
+            shutil.copyfile(full, link)
+        yield link
+    finally:
+        with suppress(OSError):
+            os.unlink(link)
+        with suppress(OSError):
+            os.rmdir(folder)
+
+
 def _has_empty_lines(path: Path) -> bool:
     tail = b""
     with _open_binary(path) as f:
@@ -630,8 +661,16 @@ def _stage_parquet(
         _fail(file, "the file is empty (expected a Parquet file)")
     if magic != b"PAR1" or tail != b"PAR1":
         _fail(file, "is not a Parquet file (no PAR1 marker); export it again as Parquet")
+    with _duckdb_path(path) as src:
+        return _stage_parquet_source(con, path, src, table, max_problems)
+
+
+def _stage_parquet_source(
+    con: duckdb.DuckDBPyConnection, path: Path, src: str, table: str, max_problems: int
+) -> StagedFile:
+    file = path.name
     try:
-        described = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
+        described = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [src]).fetchall()
     except duckdb.Error as exc:
         _fail(file, f"cannot be read as Parquet: {_duckdb_message(exc)}")
     names = [row[0] for row in described]
@@ -654,7 +693,7 @@ def _stage_parquet(
     try:
         con.execute(
             f"CREATE TEMP TABLE {quote_ident(stage)} AS {_build_sql(table, plans, source)}",
-            [str(path)],
+            [src],
         )
     except duckdb.Error as exc:
         _drop(con, stage)
@@ -762,7 +801,7 @@ def _stage_csv(
         + ", delim = ?, quote = '\"', escape = '\"', strict_mode = true, parallel = true, "
         "store_rejects = true, rejects_table = ?, rejects_scan = ?, rejects_limit = ?)"
     )
-    params = [str(text_path), header.delimiter, rejects, rejects + "_scan", _REJECTS_LIMIT]
+    params = [header.delimiter, rejects, rejects + "_scan", _REJECTS_LIMIT]
     plans = [
         _plan_column(
             table,
@@ -774,10 +813,11 @@ def _stage_csv(
     ]
     stage = _new_name(con, f"stage_{table}")
     try:
-        con.execute(
-            f"CREATE TEMP TABLE {quote_ident(stage)} AS {_build_sql(table, plans, source)}",
-            params,
-        )
+        with _duckdb_path(text_path) as src:
+            con.execute(
+                f"CREATE TEMP TABLE {quote_ident(stage)} AS {_build_sql(table, plans, source)}",
+                [src, *params],
+            )
         rejected = con.execute(
             f"SELECT count(*), count(*) FILTER (error_type = 'INVALID ENCODING') "
             f"FROM {quote_ident(rejects)}"

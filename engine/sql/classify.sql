@@ -5,9 +5,9 @@
 -- Needs engine.themes.load_reference_tables(con) first, on the same connection: it fills
 -- reason_map and theme_lexicon and copies the lexicon regexes, in priority order, into the
 -- session variable theme_lexicon_patterns. Reading them through getvariable() makes each
--- regex a constant that DuckDB compiles once; a pattern joined in from a table column
+-- regex a constant that DuckDB compiles once, while a pattern joined in from a table column
 -- would be recompiled for every row (minutes instead of a fraction of a second).
--- The CASE below has one branch per lexicon rule (14); the guard fails loudly when the
+-- The CASE below has one branch per lexicon rule (14), and the guard fails loudly when the
 -- variable is missing, stale, of another length or not of the form (?i)(?:...).
 WITH guard AS (
     SELECT CASE

@@ -37,8 +37,16 @@ def scope(service, view=SELLER, cats=None, window=90):
 
 
 def test_tiles_show_the_engine_counts(dash_app, service):
-    levels = ["excellent", "good", "fair", "poor", "very_poor", "insufficient_feedback",
-              "no_recent_sales", "action_required"]
+    levels = [
+        "excellent",
+        "good",
+        "fair",
+        "poor",
+        "very_poor",
+        "insufficient_feedback",
+        "no_recent_sales",
+        "action_required",
+    ]
     ids = [{"type": "health-tile", "level": lv} for lv in levels]
     counts, classes = callback(dash_app, "update_tiles")(*scope(service), ["poor"], [], ids)
     expected = service.tile_counts(Viewer("seller", SELLER), service.latest_day(), 90)
@@ -49,7 +57,8 @@ def test_tiles_show_the_engine_counts(dash_app, service):
 
 def grid_rows(dash_app, service, view=SELLER, health=(), search=""):
     query, count = callback(dash_app, "update_grid_query")(
-        *scope(service, view), list(health), [], [], [], [], [], [], [], search)
+        *scope(service, view), list(health), [], [], [], [], [], [], [], search
+    )
     response = callback(dash_app, "update_grid_rows")({"startRow": 0, "endRow": 100}, query)
     return response, count
 
@@ -74,12 +83,17 @@ def test_grid_is_worst_first_and_scoped_to_the_seller(dash_app, service):
 def test_offer_detail_for_a_visible_and_a_hidden_offer(dash_app, service):
     detail = callback(dash_app, "update_offer_detail")
     worst = grid_rows(dash_app, service)[0]["rowData"][0]
-    title, explanation, _actions, trend, by_source, by_theme, style = detail(worst["key"], *scope(service))
+    title, explanation, _actions, trend, by_source, by_theme, style = detail(
+        worst["key"], *scope(service)
+    )
     assert "orders" in json.dumps(explanation, default=str)
     assert len(trend.data) >= 4 and style == {}
     assert any(trace.name == "Counted (NCX)" for trace in by_theme.data)
-    other = service.grid(Viewer("category_manager"), service.latest_day(), 90, GridQuery()).filter(
-        pl.col("seller_id") != SELLER).row(0, named=True)
+    other = (
+        service.grid(Viewer("category_manager"), service.latest_day(), 90, GridQuery())
+        .filter(pl.col("seller_id") != SELLER)
+        .row(0, named=True)
+    )
     hidden = detail(f"{other['seller_id']}|{other['sku']}", *scope(service))
     assert hidden[0] == "This offer is not visible in the current view"
     assert hidden[-1] == {"display": "none"}
@@ -88,10 +102,14 @@ def test_offer_detail_for_a_visible_and_a_hidden_offer(dash_app, service):
 def test_comments_of_an_offer_and_resolve_mode(dash_app, service):
     comments = callback(dash_app, "update_comments")
     key = f"{SELLER}|NW-DGT-087"  # closed for NCX: action required
-    rows, title, _count, remedy = comments(key, False, None, None, None, None, None, None, *scope(service))
+    rows, title, _count, remedy = comments(
+        key, False, None, None, None, None, None, None, *scope(service)
+    )
     assert rows and {r["sku"] for r in rows} == {"NW-DGT-087"}
     assert title.startswith("Customer comments")
-    rows, title, _count, remedy = comments(key, True, None, None, None, None, None, None, *scope(service))
+    rows, title, _count, remedy = comments(
+        key, True, None, None, None, None, None, None, *scope(service)
+    )
     assert title.startswith("Resolve issue") and remedy is not None
     assert rows and all(r["counted"].startswith("Counted") for r in rows)
 

@@ -14,11 +14,21 @@ BASE = st.defaults("S-DEMO", date(2026, 10, 31))
 
 def test_url_round_trip_keeps_every_field():
     state = st.PageState(
-        view=st.CM, cm_categories=("Home & Kitchen", "Toys & Games"), as_of="2026-09-30",
-        window=180, health=("poor", "very_poor"), categories=("Home & Kitchen",),
-        subcategories=("Pillow inserts",), price_bands=("10-25",), fulfilment=("FBA",),
-        statuses=("closed",), with_comments=True, search="pillow & co", offer="S-1|SKU,1",
-        action_required=True, resolve=True,
+        view=st.CM,
+        cm_categories=("Home & Kitchen", "Toys & Games"),
+        as_of="2026-09-30",
+        window=180,
+        health=("poor", "very_poor"),
+        categories=("Home & Kitchen",),
+        subcategories=("Pillow inserts",),
+        price_bands=("10-25",),
+        fulfilment=("FBA",),
+        statuses=("closed",),
+        with_comments=True,
+        search="pillow & co",
+        offer="S-1|SKU,1",
+        action_required=True,
+        resolve=True,
     )
     query = st.to_query(state, BASE)
     assert st.parse_query(query, BASE) == state
@@ -40,7 +50,9 @@ def test_tile_click_filters_and_second_click_clears():
     assert poor.health == ("poor",)
     again = transition(poor, {"type": "health-tile", "level": "poor"}, "n_clicks", None, None)
     assert again.health == ()
-    action = transition(poor, {"type": "health-tile", "level": "action_required"}, "n_clicks", None, None)
+    action = transition(
+        poor, {"type": "health-tile", "level": "action_required"}, "n_clicks", None, None
+    )
     assert (action.action_required, action.health) == (True, ())
 
 
@@ -53,7 +65,9 @@ def test_row_click_selects_and_resolve_button_opens_resolve_mode():
 
 
 def test_clear_keeps_viewer_and_day_and_view_change_drops_selection():
-    busy = st.PageState(view="S-DEMO", as_of="2026-10-31", window=30, health=("poor",), offer="S-DEMO|A")
+    busy = st.PageState(
+        view="S-DEMO", as_of="2026-10-31", window=30, health=("poor",), offer="S-DEMO|A"
+    )
     cleared = transition(busy, ID.F_CLEAR, "n_clicks", None, None)
     assert cleared == st.PageState(view="S-DEMO", as_of="2026-10-31", window=30)
     other = transition(busy, ID.VIEW_AS, "value", None, None)

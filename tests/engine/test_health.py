@@ -59,8 +59,11 @@ def test_multi_line_order_counts_once_for_each_offer():
 
 def test_several_events_on_one_order_make_one_ncx_order():
     o = order(FIRST)
-    con = build([offer()], [o, order(T)], [event(T, order_id=o["order_id"]),
-                                          event(T, order_id=o["order_id"], source="refund")])
+    con = build(
+        [offer()],
+        [o, order(T)],
+        [event(T, order_id=o["order_id"]), event(T, order_id=o["order_id"], source="refund")],
+    )
     assert row(health_of(con))["ncx_orders"] == 1
 
 
@@ -263,12 +266,16 @@ def test_insufficient_feedback_needs_three_commented_ncx_orders():
     offers, orders, fb = marketplace(sellers=5, per_seller=4, ncx_every=20, orders_each=100)
     mine = orders_for(500, FIRST)
     texts = ["broke", "  ", None, "cracked", None] + [None] * 60
-    fb_two = fb + [event(T, order_id=o["order_id"], comment=t) for o, t in zip(mine, texts, strict=False)]
+    fb_two = fb + [
+        event(T, order_id=o["order_id"], comment=t) for o, t in zip(mine, texts, strict=False)
+    ]
     r = row(health_of(build([offer(), *offers], [*mine, *orders], fb_two)))
     assert (r["ncx_orders"], r["health"]) == (65, "insufficient_feedback")
     assert "only 2 of the NCX orders carry a customer comment" in r["explanation"]
     texts[2] = "third comment"
-    fb_three = fb + [event(T, order_id=o["order_id"], comment=t) for o, t in zip(mine, texts, strict=False)]
+    fb_three = fb + [
+        event(T, order_id=o["order_id"], comment=t) for o, t in zip(mine, texts, strict=False)
+    ]
     r = row(health_of(build([offer(), *offers], [*mine, *orders], fb_three)))
     assert r["health"] == "very_poor"
 
@@ -310,7 +317,11 @@ def test_deleted_listing_peers_are_taken_at_the_deletion_day():
     peer_orders, fb = [], []
     for i in range(20):
         early = order(d - timedelta(days=3), f"P{i}", f"P{i}")
-        peer_orders += [early, order(d - timedelta(days=2), f"P{i}", f"P{i}"), order(T, f"P{i}", f"P{i}")]
+        peer_orders += [
+            early,
+            order(d - timedelta(days=2), f"P{i}", f"P{i}"),
+            order(T, f"P{i}", f"P{i}"),
+        ]
         fb.append(event(d, f"P{i}", f"P{i}", early["order_id"]))
     con = build([offer(deleted_at=d), *peers], [order(d), *peer_orders], fb)
     h = health_of(con)
@@ -324,8 +335,12 @@ def test_action_required_set_by_ncx_closure_and_cleared_by_reinstatement():
     con = build(
         [
             offer(sku="C", closed_at=closed, closed_reason="ncx"),
-            offer(sku="R", closed_at=closed, closed_reason="ncx", reinstated_at=T - timedelta(days=2)),
-            offer(sku="L", closed_at=closed, closed_reason="ncx", reinstated_at=T + timedelta(days=2)),
+            offer(
+                sku="R", closed_at=closed, closed_reason="ncx", reinstated_at=T - timedelta(days=2)
+            ),
+            offer(
+                sku="L", closed_at=closed, closed_reason="ncx", reinstated_at=T + timedelta(days=2)
+            ),
             offer(sku="O", closed_at=closed, closed_reason="other"),
         ],
         [order(T - timedelta(days=20), sku=s) for s in "CRLO"],
@@ -345,11 +360,21 @@ def test_action_required_set_by_ncx_closure_and_cleared_by_reinstatement():
 def test_last_updated_and_top_reason_with_share():
     orders = orders_for(10, FIRST)
     fb = [
-        event(FIRST + timedelta(days=30), order_id=orders[0]["order_id"], reason_code="NOT_AS_DESCRIBED"),
+        event(
+            FIRST + timedelta(days=30),
+            order_id=orders[0]["order_id"],
+            reason_code="NOT_AS_DESCRIBED",
+        ),
         event(FIRST + timedelta(days=31), order_id=orders[0]["order_id"], reason_code="DEFECTIVE"),
         event(FIRST + timedelta(days=32), order_id=orders[1]["order_id"], reason_code="DEFECTIVE"),
-        event(FIRST + timedelta(days=33), order_id=orders[2]["order_id"], reason_code="MISSING_PARTS"),
-        event(FIRST + timedelta(days=34), order_id=orders[3]["order_id"], reason_code="NOT_AS_DESCRIBED"),
+        event(
+            FIRST + timedelta(days=33), order_id=orders[2]["order_id"], reason_code="MISSING_PARTS"
+        ),
+        event(
+            FIRST + timedelta(days=34),
+            order_id=orders[3]["order_id"],
+            reason_code="NOT_AS_DESCRIBED",
+        ),
         event(T, order_id=orders[4]["order_id"], reason_code="UNWANTED_ITEM"),  # not counted
     ]
     r = row(health_of(build([offer()], orders, fb)))

@@ -40,7 +40,9 @@ def marketplaces(draw):
     for p in range(3):
         sid, sku = f"P{p}", f"P{p}"
         offers.append(offer(sid, sku))
-        peer_orders = [order(FIRST + timedelta(days=i), sid, sku) for i in range(draw(st.integers(5, 60)))]
+        peer_orders = [
+            order(FIRST + timedelta(days=i), sid, sku) for i in range(draw(st.integers(5, 60)))
+        ]
         orders += peer_orders
         feedback += [
             event(T, sid, sku, o["order_id"])

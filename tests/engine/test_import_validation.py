@@ -529,6 +529,31 @@ def test_unsupported_extension_and_missing_file(con, tmp_path):
     assert msgs == ["nope.csv: file not found"]
 
 
+@pytest.mark.parametrize("name", ["o'rders [1].csv", "orders*.csv", "orders?.parquet"])
+def test_file_names_are_not_glob_patterns(con, tmp_path, name):
+    # DuckDB expands patterns even in bound file names: these must read only themselves.
+    folder = tmp_path / "we{ir}d"
+    folder.mkdir()
+    if name.endswith(".parquet"):
+        for n, order_id in ((name, "O1"), ("orders1.parquet", "X")):
+            pl.DataFrame(
+                {
+                    "order_id": [order_id],
+                    "seller_id": ["S1"],
+                    "sku": ["A"],
+                    "purchase_date": ["2026-03-01"],
+                    "quantity": [1],
+                    "status": ["shipped"],
+                }
+            ).write_parquet(folder / n)
+    else:
+        for n, order_id in ((name, "O1"), ("o'rders 1.csv", "X"), ("orders1.csv", "Y")):
+            write(folder, n, ORDERS_HEADER + f"\n{order_id},S1,A,2026-03-01,1,shipped,1\n")
+    got = rows(con, stage_file(con, folder / name, "orders"))
+    assert [r["order_id"] for r in got] == ["O1"]
+    assert list(folder.iterdir())  # the originals are untouched
+
+
 def test_semicolon_separated_file(con, tmp_path):
     path = write(tmp_path, "orders.csv", ORDERS_HEADER.replace(",", ";") + "\n")
     _, msgs = problems_of(con, path, "orders")

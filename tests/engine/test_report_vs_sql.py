@@ -11,8 +11,17 @@ import pytest
 from engine.report import report_frame
 
 INDEPENDENT = (Path(__file__).parent / "independent_health.sql").read_text(encoding="utf-8")
-EXACT = ["status", "orders", "ncx_orders", "peer_level", "peer_offers", "health",
-         "top_ncx_reason", "last_updated", "action_required"]
+EXACT = [
+    "status",
+    "orders",
+    "ncx_orders",
+    "peer_level",
+    "peer_offers",
+    "health",
+    "top_ncx_reason",
+    "last_updated",
+    "action_required",
+]
 FLOATS = ["ncx_rate", "peer_rate", "ci_low", "ci_high", "top_ncx_reason_share"]
 
 
@@ -24,20 +33,40 @@ def test_report_agrees_with_independent_sql(demo_con, as_of):
     joined = report.join(expected, on=["seller_id", "sku"], how="full", suffix="_sql")
     for column in EXACT:
         differ = joined.filter(pl.col(column).ne_missing(pl.col(f"{column}_sql")))
-        assert differ.is_empty(), (column, differ.select("seller_id", "sku", column, f"{column}_sql").head())
+        assert differ.is_empty(), (
+            column,
+            differ.select("seller_id", "sku", column, f"{column}_sql").head(),
+        )
     for column in FLOATS:
         a, b = pl.col(column), pl.col(f"{column}_sql")
         differ = joined.filter(((a - b).abs() > 1e-12) | (a.is_null() != b.is_null()))
-        assert differ.is_empty(), (column, differ.select("seller_id", "sku", column, f"{column}_sql").head())
+        assert differ.is_empty(), (
+            column,
+            differ.select("seller_id", "sku", column, f"{column}_sql").head(),
+        )
     # the demo exercises what the comparison is about
-    assert set(report["health"]) >= {"excellent", "good", "fair", "poor", "very_poor",
-                                     "insufficient_feedback", "no_recent_sales"}
+    assert set(report["health"]) >= {
+        "excellent",
+        "good",
+        "fair",
+        "poor",
+        "very_poor",
+        "insufficient_feedback",
+        "no_recent_sales",
+    }
     assert {"deleted", "closed", "active"} <= set(report["status"])
 
 
 def test_demo_seller_has_every_health_level(demo_con):
     seller = report_frame(demo_con, seller_id="S-DEMO")
-    assert set(seller["health"]) == {"excellent", "good", "fair", "poor", "very_poor",
-                                     "insufficient_feedback", "no_recent_sales"}
+    assert set(seller["health"]) == {
+        "excellent",
+        "good",
+        "fair",
+        "poor",
+        "very_poor",
+        "insufficient_feedback",
+        "no_recent_sales",
+    }
     assert seller["action_required"].sum() >= 2
     assert 140 <= seller.height <= 160

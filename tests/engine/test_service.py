@@ -37,9 +37,14 @@ def test_category_manager_sees_only_their_categories(svc):
 
 def test_grid_column_filters_and_sort(svc):
     day = svc.latest_day()
-    q = GridQuery(column_filters=(("health_rank", "contains", "very poor"),
-                                  ("ncx_rate", "greaterThan", "0.05")),
-                  sort_by="peer_rate", descending=True)
+    q = GridQuery(
+        column_filters=(
+            ("health_rank", "contains", "very poor"),
+            ("ncx_rate", "greaterThan", "0.05"),
+        ),
+        sort_by="peer_rate",
+        descending=True,
+    )
     frame = svc.grid(CM, day, 90, q)
     assert frame.height > 0
     assert set(frame["health"]) == {"very_poor"} and frame["ncx_rate"].min() > 0.05
