@@ -59,6 +59,15 @@ def seller_options(service) -> list[dict]:
     ]
 
 
+def __getattr__(name: str):
+    """``app.server`` for a WSGI server (``gunicorn app:server``), built on first access."""
+    if name == "server":
+        store_file = store.store_path()
+        commands.ensure_store(store_file)
+        return create_app(store_file).server
+    raise AttributeError(name)
+
+
 def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)

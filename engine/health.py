@@ -392,25 +392,11 @@ def _evaluate(
     return out.select(*_EVALUATED)
 
 
+# What one evaluation returns: the report's columns that do not depend on the as-of day,
+# and what the page and the persisted tables need besides.
 _EVALUATED = (
-    "seller_id",
-    "sku",
-    "asin",
-    "title",
-    "status",
-    "orders",
-    "ncx_orders",
-    "ncx_rate",
-    "peer_level",
-    "peer_offers",
-    "peer_rate",
-    "ci_low",
-    "ci_high",
+    *(c for c in REPORT_COLUMNS if c not in ("action_required", "explanation")),
     "rule_health",
-    "health",
-    "top_ncx_reason",
-    "top_ncx_reason_share",
-    "last_updated",
     "category",
     "subcategory",
     "price_band",
