@@ -16,9 +16,9 @@ dagcomponentfuncs.HealthBadge = function (props) {
 dagcomponentfuncs.ClosedCell = function (props) {
   var data = props.data;
   if (!data || !data.closed_at) { return null; }
-  var children = [React.createElement("span", {key: "d", className: "me-2"}, data.closed_at)];
+  var children = [React.createElement("span", {key: "d"}, data.closed_at)];
   if (data.action_required) {
-    children.push(React.createElement("span", {key: "a", className: "action-required me-2"}, "Action required"));
+    children.push(React.createElement("span", {key: "a", className: "action-required"}, "Action required"));
     children.push(React.createElement("button", {
       key: "b",
       className: "btn btn-sm btn-outline-danger resolve-button py-0",
@@ -28,5 +28,5 @@ dagcomponentfuncs.ClosedCell = function (props) {
       }
     }, "Resolve issue"));
   }
-  return React.createElement("span", null, children);
+  return React.createElement("span", {className: "closed-cell"}, children);
 };

@@ -104,7 +104,7 @@ def offer_columns(show_seller: bool) -> list[dict]:
             "headerName": "Last closed",
             "field": "closed_at",
             "colId": "closed_at",
-            "width": 300,
+            "width": 320,
             "cellRenderer": "ClosedCell",
             **TEXT_FILTER,
         },
