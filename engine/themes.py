@@ -387,8 +387,7 @@ LEXICON: tuple[ThemeRule, ...] = (
             "|flavour|flavor|scent|variant|part)",
             "received (a|an) (completely |totally )?different",
             "not what (i|we) (ordered|purchased|bought|paid for|selected|chose)",
-            "(isn't|is not|wasn't|was not|aren't|are not) what (i|we) (ordered|purchased"
-            "|bought)",
+            "(isn't|is not|wasn't|was not|aren't|are not) what (i|we) (ordered|purchased|bought)",
             "not the (item|product|one|colour|color|model|size|brand|book|style|thing|version"
             "|part|set) (i|we) (ordered|purchased|bought|selected|chose|paid for)",
             "(completely|totally|entirely) different (item|product|thing|model|brand)",
@@ -474,8 +473,7 @@ LEXICON: tuple[ThemeRule, ...] = (
             f"{_NOT} (support|recognise|recognize|detect) (my|our|the|it)",
             "(not|isn't|is not|wasn't|was not) (supported|recogni(s|z)ed)",
             "unsupported",
-            "(doesn't|does not|didn't|did not) match my (model|car|device|phone|printer"
-            "|vehicle)",
+            "(doesn't|does not|didn't|did not) match my (model|car|device|phone|printer|vehicle)",
         ),
         "Does not fit or work with the customer's own device: before 'not as described' "
         "('the listing says compatible but it isn't') and before 'defective' ('doesn't "
@@ -496,13 +494,12 @@ LEXICON: tuple[ThemeRule, ...] = (
             f"nothing like (the |its |what was |what is )?{_LISTING}",
             f"(different|differs|differed) (from|than|to|then) (the |what was |what is )?"
             f"{_LISTING}",
-            f"(description|listing|product page|product description|item description|title"
-            f"|product title|ad|advert|advertisement|picture|pictures|photo|photos|image|images"
-            f"|product photos|product images|specs|specifications) (says|said|states|stated"
-            f"|claims|claimed|shows|showed|show|indicates|indicated|mentions|promises"
-            f"|promised|is wrong|was wrong|are wrong|were wrong|is incorrect|was incorrect|are"
-            f" incorrect|is inaccurate|was inaccurate|are inaccurate|is misleading|was"
-            f" misleading|are misleading|were misleading|is false|are false|lied|lie)",
+            "(description|listing|product page|product description|item description|title"
+            "|product title|ad|advert|advertisement|picture|pictures|photo|photos|image|images"
+            "|product photos|product images|specs|specifications) (says|said|states|stated"
+            "|claims|claimed|promises|promised|is wrong|was wrong|are wrong|were wrong|is incorrect|was incorrect|are"
+            " incorrect|is inaccurate|was inaccurate|are inaccurate|is misleading|was"
+            " misleading|are misleading|were misleading|is false|are false|lied|lie)",
             "according to the (description|listing|picture|pictures|photos|ad|title)",
             "(advertised|described|listed|sold|marketed) as",
             "(misleading|misled|mislead)",
@@ -514,7 +511,7 @@ LEXICON: tuple[ThemeRule, ...] = (
             "|photo|photos|dimensions|measurements|information|specs|specifications|size"
             " chart)",
             "(counterfeit|knock off|knockoff|bootleg|inauthentic)",
-            "(is|was|are|were|it's|clearly|obviously|definitely|probably|blatant|total|a) fake",
+            "(is|was|are|were|it's|clearly|obviously|definitely|probably|blatantly|totally) fake",
             "fake (product|item|brand|version|copy|one|ones|listing)",
             "not (genuine|authentic|original|an original|the original|real|the real|the genuine)",
             "(instructions|manual) (are |were |is |was )?(not in english|only in|all in|in"
@@ -559,8 +556,7 @@ LEXICON: tuple[ThemeRule, ...] = (
             "dead on arrival",
             "doa",
             "(arrived|came|was|is|went|it's|its|were|are) dead",
-            "dead (out of the box|right out of the box|on delivery|upon arrival|when it"
-            " arrived)",
+            "dead (out of the box|right out of the box|on delivery|upon arrival|when it arrived)",
             "defect*",
             "(faulty|faulted)",
             "malfunction*",
@@ -645,8 +641,7 @@ LEXICON: tuple[ThemeRule, ...] = (
             "(stale|rancid|moldy|mouldy|spoiled|spoilt|rotten|gone off|went off|dried out"
             "|dried up|crystallized|crystallised)",
             "(mold|mould) (on it|growing|inside|all over)",
-            "(arrived|came|received|recieved|sent|sold|shipped|delivered) (me |us )?"
-            "(a |an )?used",
+            "(arrived|came|received|recieved|sent|sold|shipped|delivered) (me |us )?(a |an )?used",
             "(clearly|obviously|visibly|definitely|previously|had been|was already|were already"
             "|came already|arrived already|already been|looked|looks|look|appeared|seems|seemed) used",
             "used (item|product|one|unit|goods|condition|and returned|returned|merchandise"

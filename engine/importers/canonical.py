@@ -14,8 +14,9 @@ stage table. Each value is converted with `try_cast`-style expressions, and for 
 column that can fail a companion column `_e<i>` holds the offending text on bad rows only
 (NULL elsewhere, which costs almost nothing). A count over those columns tells whether
 anything failed; a 64-bit hash of the key per row, sorted with numpy, tells whether any key
-may repeat (candidates are then checked exactly). On success the helper columns are dropped (a metadata-only change). Only on the
-error path are the problems gathered in detail.
+may repeat (candidates are then checked exactly). On success the helper columns are
+dropped (a metadata-only change). Only on the error path are the problems gathered in
+detail, and row numbers worked out.
 """
 
 from __future__ import annotations
@@ -204,12 +205,11 @@ _TSTZ_TYPES = {"TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ"}
 
 
 def _trimmed(col: str) -> str:
-    # trim() allocates a new string for every value; only call it when there is
-    # something to trim (the LIKE tests are cheap prefix/suffix checks).
+    # Leading/trailing spaces removed, blank -> NULL (DuckDB already reads an empty field
+    # as NULL). trim() costs a string copy per value, so it runs only where there is
+    # something to trim; the LIKE tests are cheap prefix/suffix checks.
     return (
-        f"CASE WHEN {col} = '' THEN NULL "
-        f"WHEN {col} LIKE ' %' OR {col} LIKE '% ' OR {col} LIKE '\t%' OR {col} LIKE '%\t' "
-        f"THEN nullif(trim({col}, ' \t'), '') ELSE {col} END"
+        f"CASE WHEN {col} LIKE ' %' OR {col} LIKE '% ' THEN nullif(trim({col}), '') ELSE {col} END"
     )
 
 
@@ -217,12 +217,13 @@ def _text_to_timestamp(s: str) -> str:
     # ISO 8601: 'YYYY-MM-DD', then optionally 'T' or ' ' and a time, then optionally 'Z' or
     # a numeric offset. try_cast does the real parsing (it rejects 2020-02-30); the guard
     # rejects what DuckDB accepts beyond ISO: 'epoch', 'infinity', zone names, BC years.
-    # The TIMESTAMPTZ cast applies the offset; strings without one are read in the
-    # session TimeZone, which stage_file sets to UTC. make_timestamp(epoch_us()) converts
-    # to naive UTC without a time-zone lookup per value.
+    # It uses only byte-cheap tests (substr/left/right count characters and cost more
+    # than the cast itself). The TIMESTAMPTZ cast applies the offset; strings without one
+    # are read in the session TimeZone, which stage_file sets to UTC.
+    # make_timestamp(epoch_us()) converts to naive UTC without a time-zone lookup.
     guard = (
-        f"substr({s}, 5, 1) = '-' AND left({s}, 1) BETWEEN '0' AND '9' "
-        f"AND (right({s}, 1) BETWEEN '0' AND '9' OR right({s}, 1) = 'Z')"
+        f"strpos({s}, '-') = 5 AND ascii({s}) BETWEEN 48 AND 57 "
+        f"AND ({s} LIKE '%Z' OR {s}[-1] BETWEEN '0' AND '9')"
     )
     return f"CASE WHEN {guard} THEN make_timestamp(epoch_us(try_cast({s} AS TIMESTAMPTZ))) END"
 
@@ -302,7 +303,8 @@ def _plan_column(table: str, spec: ColumnSpec, src: str | None, src_type: str | 
     elif base in ("INTEGER", "TINYINT", "SMALLINT", "BIGINT"):
         if kind == "text":
             # try_cast rounds '1.5' to 2: also require the value to equal its DOUBLE reading.
-            v = f"CASE WHEN try_cast({s} AS DOUBLE) = try_cast({s} AS {typ}) THEN try_cast({s} AS {typ}) END"
+            exact = f"try_cast({s} AS DOUBLE) = try_cast({s} AS {typ})"
+            v = f"CASE WHEN {exact} THEN try_cast({s} AS {typ}) END"
         elif kind == "int":
             v = f"try_cast({s} AS {typ})"
         elif kind == "float":
@@ -753,7 +755,7 @@ def _stage_text(
                 table,
                 header,
                 max_problems,
-                enc,
+                _bad_bytes_message(enc, auto=encoding is None),
                 retry_cp1252=direct and encoding is None,
             )
         finally:
@@ -763,6 +765,23 @@ def _stage_text(
         if result is not None:
             return result
         enc = "cp1252"  # auto-detection: the bytes were not UTF-8 after all
+
+
+def _bad_bytes_message(enc: str, *, auto: bool) -> str:
+    if auto and enc == "cp1252":
+        return (
+            "contains bytes that are neither UTF-8 nor cp1252 text (save the file as UTF-8, "
+            "or pass its encoding)"
+        )
+    if enc.startswith("utf-8"):
+        return (
+            "contains bytes that are not valid UTF-8 text (pass the file's encoding, e.g. "
+            "cp1252, or save it as UTF-8)"
+        )
+    return (
+        f"contains bytes that are not valid {enc} text (pass the file's encoding, or save it "
+        "as UTF-8)"
+    )
 
 
 def _header_example(table: str) -> str:
@@ -782,7 +801,7 @@ def _stage_csv(
     table: str,
     header: _Header,
     max_problems: int,
-    enc: str,
+    bad_bytes: str,
     *,
     retry_cp1252: bool,
 ) -> StagedFile | None:
@@ -842,7 +861,7 @@ def _stage_csv(
                 [max_problems],
             ).fetchall()
             _drop(con, stage)
-            found = [_reject_problem(file, header, enc, ncols, *r[1:]) for r in rows]
+            found = [_reject_problem(file, header, bad_bytes, ncols, *r[1:]) for r in rows]
             more = rows[0][0] - len(found)
             raise InputError(found, more, more_is_lower_bound=n_rejected >= _REJECTS_LIMIT)
     except duckdb.Error as exc:
@@ -866,7 +885,7 @@ def _stage_csv(
 def _reject_problem(
     file: str,
     header: _Header,
-    enc: str,
+    bad_bytes: str,
     ncols: int,
     line: int,
     error_type: str,
@@ -889,13 +908,7 @@ def _reject_problem(
             'enclosed in double quotes, with any " inside written as "")',
         )
     if error_type == "INVALID ENCODING":
-        return Problem(
-            file,
-            line,
-            column,
-            f"contains bytes that are not valid {enc} text (save the file as UTF-8, or "
-            "pass the right encoding, e.g. cp1252)",
-        )
+        return Problem(file, line, column, bad_bytes)
     if error_type == "UNQUOTED VALUE":
         return Problem(
             file,

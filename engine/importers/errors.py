@@ -48,13 +48,15 @@ class InputError(Exception):
         self,
         problems: Iterable[Problem],
         more: int = 0,
-        *,
         more_is_lower_bound: bool = False,
     ) -> None:
         self.problems: list[Problem] = list(problems)
         self.more = more
         self.more_is_lower_bound = more_is_lower_bound
         super().__init__(self._render())
+
+    def __reduce__(self):  # picklable, e.g. across background-callback processes
+        return (type(self), (self.problems, self.more, self.more_is_lower_bound))
 
     def _render(self) -> str:
         lines = [str(p) for p in self.problems]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import pickle
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -86,10 +87,11 @@ def test_good_orders_csv_normalises_timestamps_to_utc(con, tmp_path):
         "O2,S1,A,2026-03-01T14:05:00+02:00,1, PENDING ,FALSE\n"
         "O3,S1,A,2026-03-01 14:05:00,0,cancelled,1\n"
         "O4, S1 ,A,2026-03-01,3,shipped,0\n"
-        "O5,S1,A,2026-03-01T23:30:00-05:00,3,shipped,True\n",
+        "O5,S1,A,2026-03-01T23:30:00-05:00,3,shipped,True\n"
+        'O6,S1,A, 2026-03-01T00:00:00.5Z ," 4 ",shipped, false \n',
     )
     staged = stage_file(con, path, "orders")
-    assert staged.table == "orders" and staged.path == path and staged.rows == 5
+    assert staged.table == "orders" and staged.path == path and staged.rows == 6
     assert staged.stage.startswith("stage_orders_")
     got = rows(con, staged)
     assert [r["purchase_date"] for r in got] == [
@@ -98,10 +100,11 @@ def test_good_orders_csv_normalises_timestamps_to_utc(con, tmp_path):
         datetime(2026, 3, 1, 14, 5),
         datetime(2026, 3, 1, 0, 0),
         datetime(2026, 3, 2, 4, 30),
+        datetime(2026, 3, 1, 0, 0, 0, 500000),
     ]
-    assert [r["status"] for r in got] == ["shipped", "pending", "cancelled", "shipped", "shipped"]
-    assert [r["sold_by_seller"] for r in got] == [True, False, True, False, True]
-    assert [r["quantity"] for r in got] == [2, 1, 0, 3, 3]
+    assert [r["status"] for r in got] == ["shipped", "pending", "cancelled"] + ["shipped"] * 3
+    assert [r["sold_by_seller"] for r in got] == [True, False, True, False, True, False]
+    assert [r["quantity"] for r in got] == [2, 1, 0, 3, 3, 4]
     assert got[3]["seller_id"] == "S1"  # trimmed
 
 
@@ -399,6 +402,22 @@ def test_max_problems_caps_the_list_and_counts_the_rest(con, tmp_path):
     assert len(err.problems) == 20 and err.more == 10
 
 
+def test_input_error_text_and_pickling():
+    one = InputError([Problem("a.csv", 3, "sku", "empty")])
+    assert str(one) == "a.csv row 3, column sku: empty"
+    err = InputError(
+        [Problem("a.csv", None, None, "bad"), Problem("a.csv", 2, None, "dup", also_row=4)], 7
+    )
+    assert str(err).splitlines() == [
+        "a.csv: 9 problems found",
+        "  a.csv: bad",
+        "  a.csv rows 2 and 4: dup",
+        "  ... and 7 more problems not shown",
+    ]
+    copy = pickle.loads(pickle.dumps(err))
+    assert copy.problems == err.problems and copy.more == 7 and str(copy) == str(err)
+
+
 def test_failed_stage_leaves_no_temp_tables(con, tmp_path):
     path = write(tmp_path, "orders.csv", ORDERS_HEADER + "\nO1,S1,A,bad,1,shipped,1\n")
     problems_of(con, path, "orders")
@@ -445,7 +464,10 @@ def test_invalid_utf8_with_explicit_utf8_names_row_and_column(con, tmp_path):
     path = write(tmp_path, "feedback.csv", text)
     err, msgs = problems_of(con, path, "feedback", encoding="utf-8")
     assert err.problems[0].row == 3 and err.problems[0].column == "comment"
-    assert msgs[0].startswith("feedback.csv row 3, column comment: contains bytes that are not")
+    assert msgs[0] == (
+        "feedback.csv row 3, column comment: contains bytes that are not valid UTF-8 text "
+        "(pass the file's encoding, e.g. cp1252, or save it as UTF-8)"
+    )
 
 
 def test_bytes_undefined_in_cp1252_name_row_and_column(con, tmp_path):
@@ -456,6 +478,10 @@ def test_bytes_undefined_in_cp1252_name_row_and_column(con, tmp_path):
     err, msgs = problems_of(con, path, "feedback", encoding="cp1252")
     assert (err.problems[0].row, err.problems[0].column) == (2, "comment")
     assert "not valid cp1252" in msgs[0]
+    # auto-detection: neither UTF-8 nor cp1252
+    err, msgs = problems_of(con, path, "feedback")
+    assert (err.problems[0].row, err.problems[0].column) == (2, "comment")
+    assert "neither UTF-8 nor cp1252" in msgs[0]
 
 
 def test_unknown_encoding(con, tmp_path):
