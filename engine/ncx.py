@@ -56,3 +56,53 @@ def last_updated(con: duckdb.DuckDBPyConnection, targets: pl.DataFrame) -> pl.Da
         return _query(con, "last_updated", {})
     finally:
         con.unregister("eval_offers")
+
+
+def offer_window_metrics(
+    con: duckdb.DuckDBPyConnection, targets: pl.DataFrame, *, window_days: int
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``window_metrics`` for given offers only, each at its own day.
+
+    ``targets``: ``seller_id, sku, e``. Same two frames as ``window_metrics``.
+    """
+    con.register("eval_offers", targets.select("seller_id", "sku", "e").to_arrow())
+    try:
+        params = {"window": window_days}
+        orders = _query(con, "offer_window_orders", params).with_columns(
+            pl.col("orders", "commingled_orders").cast(pl.Int64)
+        )
+        ncx = _query(con, "offer_window_ncx", params).with_columns(
+            pl.col("ncx_orders", "commented").cast(pl.Int64)
+        )
+    finally:
+        con.unregister("eval_offers")
+    return orders, ncx
+
+
+def group_population(
+    con: duckdb.DuckDBPyConnection,
+    attrs: pl.DataFrame,
+    groups: pl.DataFrame,
+    keys: tuple[str, ...],
+    *,
+    window_days: int,
+) -> pl.DataFrame:
+    """The peer population of some groups at some days: offers with n > 0 in the window
+    ending at ``e`` that share the group's ``keys`` and may be peers at ``e`` (created by
+    then, not deleted before).
+
+    ``attrs``: ``seller_id, sku, category, subcategory, price_band, created_at,
+    deleted_at`` of every offer; ``groups``: ``e`` plus ``keys`` columns. Returns ``e``,
+    the keys, ``seller_id, sku, n, k`` (k capped at n).
+    """
+    on = " AND ".join(f"a.{k} = g.{k}" for k in keys) or "TRUE"  # names from LEVEL_KEYS
+    key_cols = "".join(f", g.{k}" for k in keys)
+    query = sql.load("group_population").replace("/*join*/", on).replace("/*keys*/", key_cols)
+    con.register("attrs", attrs.to_arrow())
+    con.register("need", groups.to_arrow())
+    try:
+        frame = con.sql(query, params={"window": window_days}).pl()
+    finally:
+        con.unregister("attrs")
+        con.unregister("need")
+    return frame.with_columns(pl.col("n", "k").cast(pl.Int64))

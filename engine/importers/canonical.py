@@ -144,6 +144,7 @@ _TEXT_EXTS = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".txt.gz")
 _HEAD_BYTES = 1 << 16
 _REJECTS_LIMIT = 10_000
 _CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_C1_BYTES = re.compile(rb"[\x80-\x9f]")  # where cp1252 differs from latin-1
 _counter = itertools.count(1)
 
 
@@ -408,20 +409,30 @@ def _valid_utf8_prefix(data: bytes) -> bool:
     return True
 
 
-def _is_utf8(path: Path) -> bool:
-    """True when the whole file is valid UTF-8. Chunks of plain ASCII (most of a typical
-    file) are skipped at memory speed, so this costs a fraction of a second per GB; it
-    spares a wasted DuckDB pass over files that turn out to be cp1252."""
+def _scan_8bit(path: Path, *, utf8: bool) -> tuple[bool, bool]:
+    """(the whole file is valid UTF-8, it has bytes 0x80-0x9f). Chunks of plain ASCII -
+    most of a typical file - are skipped at memory speed, so this costs well under a
+    second per GB, and spares DuckDB a wasted pass over a file that is not UTF-8."""
     decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        with _open_binary(path) as f:
-            while chunk := f.read(1 << 22):
-                if not (chunk.isascii() and not decoder.getstate()[0]):
+    c1 = False
+    with _open_binary(path) as f:
+        while chunk := f.read(1 << 22):
+            if chunk.isascii() and not (utf8 and decoder.getstate()[0]):
+                continue
+            if utf8:
+                try:
                     decoder.decode(chunk)
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
+                except UnicodeDecodeError:
+                    utf8 = False
+            c1 = c1 or _C1_BYTES.search(chunk) is not None
+            if not utf8 and c1:
+                break
+    if utf8:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8 = False
+    return utf8, c1
 
 
 def _transcode(path: Path, encoding: str) -> Path:
@@ -720,18 +731,14 @@ def _stage_text(
         _fail(file, "is a zip file or Excel workbook, not CSV; save it as CSV (UTF-8) first")
     if head.startswith(b"PAR1"):
         _fail(file, "is a Parquet file; give it the .parquet extension")
+    explicit = None
     if encoding is not None:
         try:
-            enc = codecs.lookup(encoding).name
+            explicit = codecs.lookup(encoding).name
         except LookupError:
             _fail(file, f"unknown encoding {encoding!r} (expected e.g. utf-8 or cp1252)")
-    elif head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        enc = "utf-16"
-    elif _valid_utf8_prefix(head) and _is_utf8(path):
-        enc = "utf-8"
-    else:
-        enc = "cp1252"
-    if not enc.startswith(("utf-16", "utf-32")):
+    bom16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
+    if not (explicit or ("utf-16" if bom16 else "")).startswith(("utf-16", "utf-32")):
         # NUL or many other control bytes: a binary file (or one saved as UTF-16 without a
         # byte-order mark), not text.
         controls = _CONTROL_BYTES.findall(head)
@@ -743,20 +750,39 @@ def _stage_text(
                 "text file",
                 row=head.count(b"\n", 0, pos) + 1,
             )
+    # DuckDB reads UTF-8 and latin-1 itself; anything else is transcoded to a temporary
+    # UTF-8 file first. cp1252 is latin-1 except for bytes 0x80-0x9f (euro sign, curly
+    # quotes, ...), so a cp1252 file without those needs no transcoding either.
+    c1 = True
+    if explicit is not None:
+        enc = explicit
+        if enc == "cp1252":
+            c1 = _scan_8bit(path, utf8=False)[1]
+    elif bom16:
+        enc = "utf-16"
+    else:
+        utf8, c1 = _scan_8bit(path, utf8=_valid_utf8_prefix(head))
+        enc = "utf-8" if utf8 else "cp1252"
     while True:
-        direct = enc in ("utf-8", "utf-8-sig")
+        if enc in ("utf-8", "utf-8-sig"):
+            duck_encoding: str | None = "utf-8"
+        elif enc == "iso8859-1" or (enc == "cp1252" and not c1):
+            duck_encoding = "latin-1"
+        else:
+            duck_encoding = None
         header = _parse_header(head.decode(enc, errors="replace"), file)
-        text_path = path if direct else _transcode(path, enc)
+        text_path = path if duck_encoding else _transcode(path, enc)
         try:
             result = _stage_csv(
                 con,
                 path,
                 text_path,
+                duck_encoding or "utf-8",
                 table,
                 header,
                 max_problems,
                 _bad_bytes_message(enc, auto=encoding is None),
-                retry_cp1252=direct and encoding is None,
+                retry_cp1252=duck_encoding == "utf-8" and encoding is None,
             )
         finally:
             if text_path != path:
@@ -764,7 +790,7 @@ def _stage_text(
                     os.unlink(text_path)
         if result is not None:
             return result
-        enc = "cp1252"  # auto-detection: the bytes were not UTF-8 after all
+        enc, c1 = "cp1252", True  # not UTF-8 after all (DuckDB found bad bytes)
 
 
 def _bad_bytes_message(enc: str, *, auto: bool) -> str:
@@ -798,6 +824,7 @@ def _stage_csv(
     con: duckdb.DuckDBPyConnection,
     path: Path,
     text_path: Path,
+    duck_encoding: str,
     table: str,
     header: _Header,
     max_problems: int,
@@ -805,8 +832,8 @@ def _stage_csv(
     *,
     retry_cp1252: bool,
 ) -> StagedFile | None:
-    """Stage `text_path`, the UTF-8 text of `path`. None means: the bytes are not UTF-8,
-    try again as cp1252."""
+    """Stage `text_path`, the text of `path` in `duck_encoding` (utf-8 or latin-1). None
+    means: the bytes are not UTF-8, try again as cp1252."""
     file = path.name
     index, problems = _match_columns(table, header.names, file)
     if problems:
@@ -817,10 +844,11 @@ def _stage_csv(
     source = (
         "read_csv(?, header = true, auto_detect = false, columns = "
         + columns
-        + ", delim = ?, quote = '\"', escape = '\"', strict_mode = true, parallel = true, "
+        + ", delim = ?, quote = '\"', escape = '\"', encoding = ?, strict_mode = true, "
+        "parallel = true, "
         "store_rejects = true, rejects_table = ?, rejects_scan = ?, rejects_limit = ?)"
     )
-    params = [header.delimiter, rejects, rejects + "_scan", _REJECTS_LIMIT]
+    params = [header.delimiter, duck_encoding, rejects, rejects + "_scan", _REJECTS_LIMIT]
     plans = [
         _plan_column(
             table,

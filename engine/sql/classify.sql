@@ -156,8 +156,10 @@ judged AS (
         c.issue_type,
         c.theme,
         CASE
-            WHEN c.source NOT IN ('return', 'refund', 'contact', 'review', 'seller_feedback')
-                THEN error('unknown feedback source: ' || coalesce(c.source, 'NULL'))
+            WHEN NOT (
+                c.source = 'return' OR c.source = 'refund' OR c.source = 'contact'
+                OR c.source = 'review' OR c.source = 'seller_feedback'
+            ) THEN error('unknown feedback source: ' || c.source)
             WHEN c.source = 'seller_feedback' THEN 'seller feedback'
             WHEN c.issue_type IN ('delivery', 'remorse') THEN c.issue_type
             WHEN c.source = 'review' AND c.rating IS DISTINCT FROM 1 THEN 'not one-star'
