@@ -21,7 +21,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+import duckdb
 
 ISSUE_TYPES: tuple[str, ...] = ("product", "listing", "delivery", "remorse", "unknown")
 THEMES: tuple[str, ...] = (
@@ -1010,7 +1011,7 @@ PATTERNS_VARIABLE = "theme_lexicon_patterns"
 CLASSIFY_SQL_PATH = Path(__file__).parent / "sql" / "classify.sql"
 
 
-def load_reference_tables(con: Any) -> None:
+def load_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)create ``reason_map`` and ``theme_lexicon`` and point classify.sql at them.
 
     reason_map(code, issue_type, theme): normalised codes, prefixes as ``PREFIX*`` and FBA

@@ -770,7 +770,14 @@ def _stage_text(
             duck_encoding = "latin-1"
         else:
             duck_encoding = None
-        header = _parse_header(head.decode(enc, errors="replace"), file)
+        head_text = head.decode(enc, errors="replace")
+        header = _parse_header(head_text, file)
+        _check_head_structure(file, head_text, len(head) < _HEAD_BYTES, header, max_problems)
+        if explicit in ("utf-8", "utf-8-sig") and not _scan_8bit(path, utf8=True)[0]:
+            message = _bad_bytes_message(enc, auto=False)
+            found = _locate_bad_utf8(path, file, header, message, max_problems)
+            more = len(found) > max_problems
+            raise InputError(found[:max_problems], int(more), more_is_lower_bound=more)
         text_path = path if duck_encoding else _transcode(path, enc)
         try:
             result = _stage_csv(
@@ -910,6 +917,63 @@ def _stage_csv(
     )
 
 
+def _field_count_problem(file: str, row: int, count: str, header: _Header) -> Problem:
+    sep = "tab" if header.delimiter == "\t" else "comma"
+    return Problem(
+        file,
+        row,
+        None,
+        f"{count} where the header has {len(header.names)} columns "
+        f"({sep}-separated; a value containing a {sep} or a line break must be "
+        'enclosed in double quotes, with any " inside written as "")',
+    )
+
+
+def _check_head_structure(
+    file: str, head_text: str, whole_file: bool, header: _Header, max_problems: int
+) -> None:
+    """Rows of the first 64 KB with the wrong number of fields. A file that is wrong on
+    every line (a trailing delimiter, the wrong separator) would otherwise make DuckDB
+    log millions of rejected rows, which takes minutes."""
+    if not whole_file:
+        head_text = head_text[: head_text.rfind("\n") + 1]
+    reader = csv.reader(io.StringIO(head_text, newline=""), delimiter=header.delimiter, strict=True)
+    records: list[list[str]] = []
+    with suppress(csv.Error):  # bad quoting, or a quoted value cut off: DuckDB reports it
+        records.extend(reader)
+    ncols = len(header.names)
+    bad = [
+        _field_count_problem(file, row, f"{len(rec)} fields", header)
+        for row, rec in enumerate(records, start=1)
+        if row > 1 and rec and len(rec) != ncols
+    ]
+    if bad:
+        more = len(bad) - max_problems
+        raise InputError(bad[:max_problems], max(more, 1 if not whole_file else 0), not whole_file)
+
+
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
+def _locate_bad_utf8(
+    path: Path, file: str, header: _Header, message: str, max_problems: int
+) -> list[Problem]:
+    """Row and column of bytes that are not UTF-8, up to `max_problems` (+1 to tell that
+    there are more). Python's csv module instead of DuckDB: DuckDB logs every bad row,
+    which takes minutes when a whole big file is in another encoding."""
+    found: list[Problem] = []
+    text = io.TextIOWrapper(_open_binary(path), "utf-8", errors="surrogateescape", newline="")
+    with text as f, suppress(csv.Error):
+        for row, record in enumerate(csv.reader(f, delimiter=header.delimiter), start=1):
+            for j, value in enumerate(record):
+                if not value.isascii() and _SURROGATE.search(value):
+                    name = header.names[j] if j < len(header.names) else f"#{j + 1}"
+                    found.append(Problem(file, row, name or f"#{j + 1}", message))
+                    if len(found) > max_problems:
+                        return found
+    return found
+
+
 def _reject_problem(
     file: str,
     header: _Header,
@@ -926,15 +990,7 @@ def _reject_problem(
         column = header.names[column_idx - 1] or f"#{column_idx}"
     if error_type in _REJECT_TEXT:
         count = f"{found} fields" if found is not None else _REJECT_TEXT[error_type]
-        sep = "tab" if header.delimiter == "\t" else "comma"
-        return Problem(
-            file,
-            line,
-            None,
-            f"{count} where the header has {ncols} columns "
-            f"({sep}-separated; a value containing a {sep} or a line break must be "
-            'enclosed in double quotes, with any " inside written as "")',
-        )
+        return _field_count_problem(file, line, count, header)
     if error_type == "INVALID ENCODING":
         return Problem(file, line, column, bad_bytes)
     if error_type == "UNQUOTED VALUE":

@@ -90,3 +90,14 @@ SELECT seller_id, sku, day, ncx_day, comment_day, theme, linked, count(*)::INTEG
 FROM (SELECT * FROM ncx_orders UNION ALL SELECT * FROM unlinked)
 GROUP BY ALL
 ORDER BY day;
+
+-- Days with a non-cancelled order or a counted event, per offer, as one sorted list: the
+-- "last updated" day on or before any effective day is the last list element <= that day.
+CREATE OR REPLACE TABLE offer_activity AS
+SELECT seller_id, sku, list(day ORDER BY day) AS days
+FROM (
+    SELECT seller_id, sku, day FROM offer_day
+    UNION
+    SELECT seller_id, sku, event_day AS day FROM events WHERE counted
+)
+GROUP BY ALL;
