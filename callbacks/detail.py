@@ -49,7 +49,8 @@ def register(app, service) -> None:
         )
 
 
-SHOWN, HIDDEN = {}, {"display": "none"}
+# Hidden without display:none, so plotly measures the real card width when it draws.
+SHOWN, HIDDEN = {}, {"visibility": "hidden", "height": 0, "overflow": "hidden"}
 
 
 def _empty(message: str):

@@ -65,8 +65,8 @@ def peer_label(me: dict) -> str:
 
 def worst_table(group: pl.DataFrame, n: int = 10):
     worst = (
-        group.filter(pl.col("ncx_rate").is_not_null())
-        .sort(["health_rank", "ncx_rate"], descending=[False, True])
+        group.filter(pl.col("ncx_orders") > 0)
+        .sort(["ncx_rate", "ncx_orders"], descending=[True, True])
         .head(n)
     )
     head = html.Thead(

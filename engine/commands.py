@@ -101,16 +101,22 @@ def build_demo(
     )
 
 
-def ensure_store(store_file: Path) -> None:
-    """Build the demo when the store is missing or empty (first start)."""
+def ensure_store(store_file: Path, *, out: TextIO = sys.stderr) -> None:
+    """Build the demo when the store is missing or empty (first start); rebuild the derived
+    tables when the store was made by an older version that lacks some of them."""
     if store_file.exists():
-        con = store.connect(store_file, read_only=True)
+        con = store.connect(store_file)
         try:
             tables = {
                 r[0]
                 for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
             }
-            if "snapshot" in tables and not store.is_empty(con):
+            if not store.is_empty(con):
+                if not set(store.DERIVED_TABLES) <= tables:
+                    print("refreshing derived tables made by an older version …", file=out)
+                    con.execute("BEGIN TRANSACTION")
+                    store.refresh(con)
+                    con.execute("COMMIT")
                 return
         finally:
             con.close()

@@ -240,8 +240,12 @@ def _level_fields(
     ).drop("g_n", "g_k", "g_offers", "g_sellers", "g_own")
 
 
-_PEER_FIELDS = {"offers": "peer_offers", "sellers": "peer_sellers", "n": "peer_orders",
-                "rate": "peer_rate"}
+_PEER_FIELDS = {
+    "offers": "peer_offers",
+    "sellers": "peer_sellers",
+    "n": "peer_orders",
+    "rate": "peer_rate",
+}
 
 
 def _take_level(frame: pl.DataFrame, level: str) -> pl.DataFrame:

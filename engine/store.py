@@ -21,7 +21,14 @@ from engine import sql
 from engine.importers.canonical import KEYS, stage_file
 
 CANONICAL_TABLES: tuple[str, ...] = ("offers", "orders", "feedback", "actions")
-DERIVED_TABLES: tuple[str, ...] = ("events", "offer_day", "offer_ncx_day", "snapshot")
+DERIVED_TABLES: tuple[str, ...] = (
+    "events",
+    "offer_day",
+    "offer_ncx_day",
+    "offer_activity",
+    "deleted_health",
+    "snapshot",
+)
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 DEFAULT_STORE = PROJECT_DIR / "data" / "voc.duckdb"
 

@@ -129,6 +129,8 @@ def trend_figure(trend: pl.DataFrame, actions: pl.DataFrame, title: str) -> go.F
             "title": {"text": "Orders per week", "standoff": 4},
             "overlaying": "y",
             "side": "right",
+            "tickmode": "auto",
+            "tickformat": ",d",
             "showgrid": False,
             "rangemode": "tozero",
         },
@@ -210,7 +212,7 @@ def peer_histogram(group: pl.DataFrame, selected: dict | None, title: str) -> go
             yref="paper",
             text=f"this offer: {x:.1f} %",
             showarrow=False,
-            xanchor="left",
+            xanchor="right" if x > float(rated["ncx_rate"].max()) * 50 else "left",
             font={"size": 11},
         )
     fig.update_layout(

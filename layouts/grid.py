@@ -33,8 +33,8 @@ def offer_columns(show_seller: bool) -> list[dict]:
             "tooltipField": "title",
             **TEXT_FILTER,
         },
-        {"headerName": "ASIN", "field": "asin", "colId": "asin", "width": 115, **TEXT_FILTER},
-        {"headerName": "SKU", "field": "sku", "colId": "sku", "width": 120, **TEXT_FILTER},
+        {"headerName": "ASIN", "field": "asin", "colId": "asin", "width": 135, **TEXT_FILTER},
+        {"headerName": "SKU", "field": "sku", "colId": "sku", "width": 140, **TEXT_FILTER},
         {
             "headerName": "Channel",
             "field": "fulfilment",

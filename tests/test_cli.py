@@ -150,3 +150,20 @@ def test_report_without_as_of_uses_the_latest_day(data_dir):
 def test_parser_accepts_store_before_and_after_the_command():
     assert app._parser().parse_args(["--store", "x", "report"]).store == "x"
     assert app._parser().parse_args(["report", "--store", "y"]).store == "y"
+
+
+def test_first_start_rebuilds_derived_tables_missing_from_an_older_store(tmp_path, data_dir):
+    from engine import commands
+
+    target = tmp_path / "old.duckdb"
+    con = store.connect(target)
+    store.import_files(con, {"offers": data_dir / "offers.csv", "orders": data_dir / "orders.csv"})
+    con.execute("DROP TABLE offer_activity")
+    con.close()
+    commands.ensure_store(target, out=io.StringIO())
+    assert table_counts(target)["orders"] == 4  # the data was kept, not replaced by the demo
+    con = store.connect(target, read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM offer_activity").fetchall()[0][0] == 2
+    finally:
+        con.close()

@@ -7,8 +7,9 @@
 -- session variable theme_lexicon_patterns. Reading them through getvariable() makes each
 -- regex a constant that DuckDB compiles once, while a pattern joined in from a table column
 -- would be recompiled for every row (minutes instead of a fraction of a second).
--- The CASE below has one branch per lexicon rule (14), and the guard fails loudly when the
--- variable is missing, stale, of another length or not of the form (?i)(?:...).
+-- by_text below spells out the 14 lexicon rules (in 4 blocks): a lexicon of another length
+-- needs this file edited too. The guard fails loudly when the variable is missing, stale,
+-- of another length or not of the form (?i)(?:...).
 WITH guard AS (
     SELECT CASE
         WHEN getvariable('theme_lexicon_patterns') IS NULL

@@ -96,7 +96,7 @@ def test_offer_detail_for_a_visible_and_a_hidden_offer(dash_app, service):
     )
     hidden = detail(f"{other['seller_id']}|{other['sku']}", *scope(service))
     assert hidden[0] == "This offer is not visible in the current view"
-    assert hidden[-1] == {"display": "none"}
+    assert hidden[-1]["visibility"] == "hidden"
 
 
 def test_comments_of_an_offer_and_resolve_mode(dash_app, service):
