@@ -1,8 +1,9 @@
 """Browser fixtures: the app served against the demo store, a headless Chromium, a page.
 
 The server runs as a subprocess (``python app.py --store PATH serve --port N``) for the
-whole session; every test gets a fresh browser context and page that records console
-errors and uncaught page errors, and fails the test if any appeared.
+whole session, as do Chromium and one browser context (its HTTP cache keeps the Dash and
+plotly bundles); every test gets a fresh 1280x800 page that records console errors and
+uncaught page errors, and fails the test if any appeared.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Error as PlaywrightError  # noqa: E402
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("VOC_CHROMIUM", "/usr/bin/chromium")

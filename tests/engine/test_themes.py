@@ -560,6 +560,16 @@ def test_sql_without_reference_tables_fails_loudly():
         con.cursor().execute(themes.classify_sql()).fetchall()
 
 
+def test_sql_rejects_an_unknown_source(store):
+    store.execute("DELETE FROM feedback")
+    store.execute(
+        "INSERT INTO feedback (feedback_id, seller_id, sku, event_date, source, comment)"
+        " VALUES ('F1', 'S1', 'A', now(), 'email', 'never arrived')"
+    )
+    with pytest.raises(duckdb.Error, match="unknown feedback source: email"):
+        store.execute(themes.classify_sql()).fetchall()
+
+
 def test_sql_rejects_a_stale_lexicon(store):
     store.execute("UPDATE theme_lexicon SET pattern = '(?i)(?:x)' WHERE priority = 1")
     try:
@@ -616,8 +626,9 @@ CODE = st.one_of(
 EVENT = st.tuples(CODE, COMMENT, st.sampled_from(SOURCES), st.sampled_from([None, 1, 2, 3, 4, 5]))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(events=st.lists(EVENT, min_size=1, max_size=12))
+# Each SQL run pays ~0.3 s to compile the lexicon regexes, so few examples of many events.
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(events=st.lists(EVENT, min_size=1, max_size=40))
 def test_sql_agrees_with_python_on_generated_text(store, events):
     for sql_row, py_row in run_sql(store, events):
         assert sql_row == py_row
