@@ -445,11 +445,31 @@ def test_cp1252_detected_late_in_the_file(con, tmp_path):
     assert got[-1]["comment"] == "Crème brûlée"
 
 
+def test_cp1252_after_megabytes_of_ascii_is_still_detected(con, tmp_path):
+    head = "feedback_id,seller_id,sku,event_date,source,comment\n"
+    plain = "".join(f"F{i},S1,A,2026-03-01,review,{'x' * 40}\n" for i in range(120_000))
+    last = "X,S1,A,2026-03-01,review,Crème brûlée\n"
+    path = write(tmp_path, "feedback.csv", (head + plain + last).encode("cp1252"))
+    assert path.stat().st_size > 8 << 20
+    got = rows(con, stage_file(con, path, "feedback"))
+    assert got[-1]["comment"] == "Crème brûlée"
+    # UTF-8 at first, cp1252 later: DuckDB finds the bad bytes, the import falls back
+    mixed = write(
+        tmp_path,
+        "mixed.csv",
+        (head + plain).encode() + "Y,S1,A,2026-03-01,review,Zoë\n".encode() + last.encode("cp1252"),
+    )
+    got = rows(con, stage_file(con, mixed, "feedback"))
+    assert got[-1]["comment"] == "Crème brûlée"
+
+
 def test_explicit_encoding_is_honoured(con, tmp_path):
     text = "feedback_id,seller_id,sku,event_date,source,comment\nF1,S1,A,2026-03-01,review,Café\n"
     path = write(tmp_path, "feedback.csv", text, encoding="cp1252")
     assert rows(con, stage_file(con, path, "feedback", encoding="cp1252"))[0]["comment"] == "Café"
-    # the same bytes read as latin-1 give the same text; as UTF-16 they are rubbish
+    assert rows(con, stage_file(con, path, "feedback", encoding="latin-1"))[0]["comment"] == "Café"
+    euro = write(tmp_path, "euro.csv", text.replace("Café", "5 €"), encoding="cp1252")
+    assert rows(con, stage_file(con, euro, "feedback", encoding="cp1252"))[0]["comment"] == "5 €"
     path16 = write(tmp_path, "feedback16.csv", text, encoding="utf-16")
     got = rows(con, stage_file(con, path16, "feedback", encoding="utf-16"))
     assert got[0]["comment"] == "Café"
@@ -468,6 +488,15 @@ def test_invalid_utf8_with_explicit_utf8_names_row_and_column(con, tmp_path):
         "feedback.csv row 3, column comment: contains bytes that are not valid UTF-8 text "
         "(pass the file's encoding, e.g. cp1252, or save it as UTF-8)"
     )
+
+
+def test_a_whole_file_in_another_encoding_stops_at_max_problems(con, tmp_path):
+    lines = ["feedback_id,seller_id,sku,event_date,source,comment"]
+    lines += [f"F{i},S1,A,2026-03-01,review,Café {i}" for i in range(20000)]
+    path = write(tmp_path, "feedback.csv", "\n".join(lines) + "\n", encoding="cp1252")
+    err, msgs = problems_of(con, path, "feedback", encoding="utf-8", max_problems=4)
+    assert [(p.row, p.column) for p in err.problems] == [(r, "comment") for r in (2, 3, 4, 5)]
+    assert str(err).splitlines()[-1].strip() == "... and at least 1 more problem not shown"
 
 
 def test_bytes_undefined_in_cp1252_name_row_and_column(con, tmp_path):
@@ -532,6 +561,26 @@ def test_ragged_rows_name_file_and_rows(con, tmp_path):
         'inside written as "")'
     )
     assert msgs[1].startswith("orders.csv row 5: 3 fields where the header has 7 columns")
+
+
+def test_every_row_ragged_is_reported_from_the_head_quickly(con, tmp_path):
+    lines = [ORDERS_HEADER] + [f"O{i},S1,A,2026-03-01,1,shipped,1," for i in range(20000)]
+    path = write(tmp_path, "orders.csv", "\n".join(lines) + "\n")
+    err, msgs = problems_of(con, path, "orders", max_problems=3)
+    assert [p.row for p in err.problems] == [2, 3, 4]
+    assert msgs[0].startswith("orders.csv row 2: 8 fields where the header has 7 columns")
+    # the first 64 KB have more; the rest of the file was not read
+    assert err.more_is_lower_bound
+    assert str(err).splitlines()[-1].strip().startswith("... and at least")
+
+
+def test_quoted_line_breaks_across_the_sniffed_head_are_fine(con, tmp_path):
+    header = "feedback_id,seller_id,sku,event_date,source,comment"
+    long = "line\n" * 20000  # ~100 KB inside one quoted value
+    lines = [header, 'F0,S1,A,2026-03-01,review,"' + long + '"', "F1,S1,A,2026-03-01,review,ok"]
+    path = write(tmp_path, "feedback.csv", "\n".join(lines) + "\n")
+    got = rows(con, stage_file(con, path, "feedback"))
+    assert got[0]["comment"] == long and got[1]["feedback_id"] == "F1"
 
 
 def test_unterminated_quote(con, tmp_path):
