@@ -1,0 +1,432 @@
+"""Engine benchmark: demo build, imports, refresh and the per-offer report.
+
+    python bench/engine.py [--sizes 1m,10m] [--quick] [--runs 3] [--json FILE]
+
+Prints a markdown table. Every measurement runs in a fresh Python process (a worker,
+this file with ``--worker``) so "cold" means what a new ``python app.py ...`` sees: a new
+connection, empty caches (Python imports are done before the clock starts; the
+``report`` CLI row includes them). Imports go into fresh stores in a temporary folder.
+Data comes from bench/datagen.py (generated once, then reused).
+
+Columns: wall-clock median (min-max) over the runs, the worker's CPU seconds (all its
+threads; on a busy machine wall time grows with the load, CPU time much less), its peak
+RSS, and the 1-minute load average when the run started (2 cores here: a load above 2
+means the runs competed for the CPU).
+
+``--quick``: one run of each, and only the 1m size unless ``--sizes`` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+ROOT = BENCH_DIR.parent
+sys.path.insert(0, str(ROOT))  # before bench/, so `engine` is the package, not this file
+
+import datagen  # noqa: E402  (bench/datagen.py)
+
+TARGETS = {
+    "demo_build": ("≤ 15 s", 15.0),
+    ("import_parquet", "10m"): ("≤ 30 s import + refresh", 30.0),
+    ("report_cold", "10m"): ("≤ 2 s", 2.0),
+}
+REFRESH_BUDGET_S = 240.0  # stop repeating a measurement once its runs took this long
+WARM_REPEATS = 3
+
+
+# --- workers (run in a fresh process) ----------------------------------------------------
+
+
+class _Timers:
+    """Wrap engine functions to time them (the refresh calls them by module attribute)."""
+
+    def __init__(self, targets: dict[str, tuple[object, str]]) -> None:
+        self.seconds: dict[str, float] = {}
+        for label, (module, name) in targets.items():
+            setattr(module, name, self._wrap(label, getattr(module, name)))
+
+    def _wrap(self, label, fn):
+        def timed(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.seconds[label] = self.seconds.get(label, 0.0) + time.perf_counter() - started
+
+        return timed
+
+
+def _refresh_timers() -> _Timers:
+    from engine import health
+
+    return _Timers({
+        "snapshot": (health, "write_snapshot"),
+        "deleted_health": (health, "deleted_health"),
+        "offer_health": (health, "offer_health"),
+    })
+
+
+def _cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def worker(task: dict) -> dict:
+    kind = task["kind"]
+    from engine import store  # imported before the clock starts
+
+    if kind == "demo_build":
+        from engine.commands import build_demo
+
+        out = io.StringIO()
+        timers = _refresh_timers()
+        with tempfile.TemporaryDirectory(prefix="vocbench-demo-") as tmp:
+            cpu0, t0 = _cpu(), time.perf_counter()
+            build_demo(Path(tmp) / "voc.duckdb", out=out)
+            wall = time.perf_counter() - t0
+        text = out.getvalue()
+        found = re.search(r"demo generated in ([\d.]+) s", text)
+        imp = re.search(r"imported in ([\d.]+) s, derived tables refreshed in ([\d.]+) s", text)
+        return {"wall": wall, "cpu": _cpu() - cpu0, "rss_mb": _rss_mb(),
+                "parts": {"generate": float(found.group(1)) if found else None,
+                          "import": float(imp.group(1)) if imp else None,
+                          "refresh": float(imp.group(2)) if imp else None,
+                          "snapshot": timers.seconds.get("snapshot")}}
+
+    if kind == "import":
+        files = {t: Path(p) for t, p in task["files"].items()}
+        timers = _refresh_timers()
+        cpu0, t0 = _cpu(), time.perf_counter()
+        con = store.connect(Path(task["store"]))
+        try:
+            summary = store.import_files(con, files)
+            t1 = time.perf_counter()
+            con.execute("CHECKPOINT")
+            checkpoint = time.perf_counter() - t1
+        finally:
+            con.close()
+        wall = time.perf_counter() - t0
+        return {"wall": wall, "cpu": _cpu() - cpu0, "rss_mb": _rss_mb(),
+                "parts": {"import": summary.seconds_import, "refresh": summary.seconds_refresh,
+                          "snapshot": timers.seconds.get("snapshot"),
+                          "deleted_health": timers.seconds.get("deleted_health"),
+                          "checkpoint": checkpoint},
+                "rows": {t.table: t.added for t in summary.tables}}
+
+    if kind == "refresh":
+        timers = _refresh_timers()
+        con = store.connect(Path(task["store"]))
+        try:
+            cpu0, t0 = _cpu(), time.perf_counter()
+            con.execute("BEGIN TRANSACTION")
+            store.refresh(con)
+            con.execute("COMMIT")
+            wall = time.perf_counter() - t0
+        finally:
+            con.close()
+        return {"wall": wall, "cpu": _cpu() - cpu0, "rss_mb": _rss_mb(),
+                "parts": {"snapshot": timers.seconds.get("snapshot"),
+                          "deleted_health": timers.seconds.get("deleted_health"),
+                          "derived_sql": wall - timers.seconds.get("snapshot", 0.0)}}
+
+    if kind == "report":
+        from engine.report import report_frame
+
+        cpu0, t0 = _cpu(), time.perf_counter()
+        con = store.connect(Path(task["store"]), read_only=True)
+        try:
+            frame = report_frame(con)
+            cold = time.perf_counter() - t0
+            cold_cpu = _cpu() - cpu0
+            warm = []
+            for _ in range(task.get("warm", WARM_REPEATS)):
+                t1 = time.perf_counter()
+                report_frame(con)
+                warm.append(time.perf_counter() - t1)
+        finally:
+            con.close()
+        return {"wall": cold, "cpu": cold_cpu, "rss_mb": _rss_mb(), "warm": warm,
+                "offers": frame.height}
+
+    raise ValueError(f"unknown worker task {kind!r}")
+
+
+# --- the parent: run workers, collect, print ---------------------------------------------
+
+
+def run_worker(task: dict) -> dict:
+    load = os.getloadavg()[0]
+    proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--worker", json.dumps(task)],
+                          cwd=ROOT, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"worker {task['kind']} failed:\n{proc.stderr[-4000:]}")
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result["load"] = load
+    return result
+
+
+def repeat(task_of, runs: int, budget: float = REFRESH_BUDGET_S) -> list[dict]:
+    """Up to ``runs`` workers, fewer once the runs so far took ``budget`` seconds."""
+    results: list[dict] = []
+    spent = 0.0
+    for i in range(runs):
+        if i and spent >= budget:
+            break
+        task = task_of(i)
+        try:
+            r = run_worker(task)
+        except RuntimeError as err:
+            lines = [line for line in str(err).splitlines() if line.strip()]
+            last = [next((line for line in reversed(lines) if "Error" in line or "Exception" in line),
+                         lines[-1] if lines else "failed")]
+            print(f"  {task['kind']} run {i + 1} FAILED:\n" + "\n".join(lines[-25:]), file=sys.stderr,
+                  flush=True)
+            results.append({"error": last[0] if last else "failed"})
+            break
+        spent += r["wall"]
+        results.append(r)
+        print(f"  {task['kind']} run {i + 1}: {r['wall']:.2f} s", file=sys.stderr, flush=True)
+    return results
+
+
+def time_cli_report(store_file: Path, runs: int) -> list[dict]:
+    out = []
+    for _ in range(runs):
+        load = os.getloadavg()[0]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        proc = subprocess.run([sys.executable, "app.py", "report", "--store", str(store_file)], cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if proc.returncode != 0:
+            return [{"error": (proc.stderr.strip().splitlines() or ["failed"])[-1]}]
+        wall = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+        out.append({"wall": wall, "cpu": cpu, "rss_mb": after.ru_maxrss / 1024, "load": load})
+    return out
+
+
+def code_fingerprint(folders: tuple[str, ...] = ("engine",)) -> str:
+    """A hash of the engine's source (other people edit it while benchmarks run)."""
+    digest = hashlib.sha256()
+    for folder in folders:
+        for path in sorted((ROOT / folder).rglob("*")):
+            if path.suffix in (".py", ".sql") and path.is_file():
+                digest.update(str(path.relative_to(ROOT)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def machine_info() -> dict:
+    import duckdb
+    import polars as pl
+
+    mem = ""
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal"):
+                mem = f"{int(line.split()[1]) / 1024 / 1024:.0f} GiB"
+    cpu = platform.processor()
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return {"cores": os.cpu_count(), "cpu": cpu, "memory": mem,
+            "python": platform.python_version(), "duckdb": duckdb.__version__,
+            "polars": pl.__version__, "platform": platform.platform()}
+
+
+def _fmt_s(x: float | None) -> str:
+    if x is None:
+        return "—"
+    return f"{x:.2f}" if x < 10 else f"{x:.1f}"
+
+
+def _median(xs: list[float]) -> float:
+    return statistics.median(xs)
+
+
+def row(name: str, data: str, results: list[dict], target_key, extra: str = "",
+        value=lambda r: r["wall"]) -> dict:
+    errors = [r["error"] for r in results if "error" in r]
+    results = [r for r in results if "error" not in r]
+    if not results:
+        return {"measurement": name, "data": data, "runs": 0, "median": None, "range": "",
+                "cpu": None, "rss": 0, "load": float("nan"), "detail": f"FAILED: {errors[0][:120]}",
+                "target": TARGETS.get(target_key, ("",))[0], "met": "failed"}
+    walls = [value(r) for r in results]
+    target = TARGETS.get(target_key)
+    med = _median(walls)
+    cpus = [r["cpu"] for r in results if r.get("cpu") is not None]
+    return {
+        "measurement": name, "data": data, "runs": len(results), "median": med,
+        "range": f"{_fmt_s(min(walls))}–{_fmt_s(max(walls))}" if len(walls) > 1 else "",
+        "cpu": _median(cpus) if cpus else None,
+        "rss": max(r.get("rss_mb", 0) for r in results),
+        "load": _median([r["load"] for r in results]),
+        "detail": extra + (f"; a later run FAILED: {errors[0][:80]}" if errors else ""),
+        "target": target[0] if target else "",
+        "met": ("yes" if med <= target[1] else "**no**") if target else "",
+    }
+
+
+def _parts(results: list[dict], keys: list[str]) -> str:
+    out = []
+    for k in keys:
+        vals = [r["parts"][k] for r in results if r.get("parts", {}).get(k) is not None]
+        if vals:
+            out.append(f"{k.replace('_', ' ')} {_fmt_s(_median(vals))}")
+    return ", ".join(out)
+
+
+def render(info: dict, rows: list[dict], datasets: dict[str, dict]) -> str:
+    lines = ["## Engine benchmark", ""]
+    lines.append(f"Machine: {info['cores']} cores ({info['cpu']}), {info['memory']}, "
+                 f"Python {info['python']}, duckdb {info['duckdb']}, polars {info['polars']}, "
+                 f"{info['platform']}; engine/ source {info.get('code', '?')}")
+    if info.get("warning"):
+        lines.append(f"**Warning: {info['warning']}**")
+    for name, m in datasets.items():
+        r = m["rows"]
+        lines.append(f"- data `{name}`: {r['orders']:,} order lines, {r['feedback']:,} feedback events"
+                     + (f" (of {m['natural_events']:,} generated)" if m.get("natural_events", r["feedback"])
+                        != r["feedback"] else "")
+                     + f", {r['offers']:,} offers, {m['sellers']:,} sellers (demo scale {m['scale']})")
+    lines += ["", "| Measurement | Data | Runs | Median s | Range s | CPU s | Peak RSS MB | Load | "
+                  "Breakdown (median s) | Target | Met |",
+              "|---|---|---:|---:|---:|---:|---:|---:|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['measurement']} | {r['data']} | {r['runs']} | {_fmt_s(r['median'])} | "
+                     f"{r['range']} | {_fmt_s(r['cpu'])} | {r['rss']:.0f} | {r['load']:.1f} | "
+                     f"{r['detail']} | {r['target']} | {r['met']} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--sizes", help="comma-separated data sizes (default 1m,10m; --quick: 1m)")
+    p.add_argument("--quick", action="store_true", help="one run of each measurement")
+    p.add_argument("--runs", type=int, default=3, help="runs where cheap (default 3)")
+    p.add_argument("--skip", default="", help="comma-separated: demo,csv,refresh,cli")
+    p.add_argument("--json", type=Path, help="also write the raw results here")
+    p.add_argument("--out", type=Path, help="rewrite the markdown table here after every row")
+    p.add_argument("--worker", help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.worker:
+        print(json.dumps(worker(json.loads(args.worker))))
+        return 0
+
+    runs = 1 if args.quick else args.runs
+    sizes = [s for s in (args.sizes or ("1m" if args.quick else "1m,10m")).split(",") if s]
+    skip = set(filter(None, args.skip.split(",")))
+    info = machine_info()
+    info["code"] = code_fingerprint()
+    print(f"[engine] {info}", file=sys.stderr)
+    datasets = {s: datagen.ensure_files(s) for s in sizes}
+    rows: list[dict] = []
+    raw: dict[str, list[dict]] = {}
+
+    def add(r: dict) -> None:
+        rows.append(r)
+        print(f"[engine] {r['measurement'].strip()} / {r['data']}: {_fmt_s(r['median'])} s {r['detail']}",
+              file=sys.stderr, flush=True)
+        if args.out:
+            args.out.write_text(render(info, rows, datasets) + "\n")
+
+    if "demo" not in skip:
+        res = repeat(lambda i: {"kind": "demo_build"}, runs)
+        raw["demo_build"] = res
+        add(row("demo build (`build_demo`, scale 1)", "demo scale 1 (718k lines)", res, "demo_build",
+                        _parts(res, ["generate", "import", "refresh", "snapshot"])))
+
+    tmp_root = Path(tempfile.mkdtemp(prefix="vocbench-"))
+    try:
+        for size in sizes:
+            m = datasets[size]
+            big = m["rows"]["orders"] >= 5_000_000
+            n = 1 if big else runs
+            label = f"{size}: {m['rows']['orders'] / 1e6:.2f}M lines + {m['rows']['feedback'] / 1e3:.0f}k events"
+            kept = tmp_root / f"{size}-parquet.duckdb"
+            for fmt in ("parquet", "csv"):
+                if fmt == "csv" and "csv" in skip:
+                    continue
+                files = {t: str(f) for t, f in datagen.files_of(size, fmt).items()}
+
+                def task(i, fmt=fmt, files=files, size=size):
+                    target = tmp_root / f"{size}-{fmt}-{i}.duckdb"
+                    for leftover in (target, Path(str(target) + ".wal")):
+                        leftover.unlink(missing_ok=True)
+                    return {"kind": "import", "files": files, "store": str(target)}
+
+                res = repeat(task, n)
+                raw[f"import_{fmt}_{size}"] = res
+                add(row(f"import from {fmt.upper()} into a new store (total)", label, res,
+                                (f"import_{fmt}", size),
+                                _parts(res, ["import", "refresh", "snapshot", "deleted_health", "checkpoint"])))
+                add(row("  … import + refresh only (as `ImportSummary` reports)", label, res,
+                                (f"import_{fmt}", size),
+                                value=lambda r: r["parts"]["import"] + r["parts"]["refresh"]))
+                last = tmp_root / f"{size}-{fmt}-{len(res) - 1}.duckdb"
+                if fmt == "parquet":
+                    last.replace(kept)
+                for i in range(len(res)):
+                    (tmp_root / f"{size}-{fmt}-{i}.duckdb").unlink(missing_ok=True)
+            if "refresh" not in skip:
+                res = repeat(lambda i, kept=kept: {"kind": "refresh", "store": str(kept)}, runs)
+                raw[f"refresh_{size}"] = res
+                add(row("refresh of derived tables alone", label, res, None,
+                                _parts(res, ["derived_sql", "snapshot", "deleted_health"])))
+            res = repeat(lambda i, kept=kept: {"kind": "report", "store": str(kept)}, runs)
+            raw[f"report_{size}"] = res
+            offers = res[0]["offers"]
+            add(row("report: health of every offer, cold (new process + connection)",
+                            f"{label}; {offers:,} offers", res, ("report_cold", size)))
+            warm = [{"wall": w, "cpu": None, "rss_mb": r["rss_mb"], "load": r["load"]}
+                    for r in res for w in r["warm"]]
+            add(row("report: same, warm repeat (same connection)", f"{label}; {offers:,} offers",
+                            warm, None))
+            if "cli" not in skip:
+                res = time_cli_report(kept, 1 if big else runs)
+                raw[f"cli_report_{size}"] = res
+                add(row("`python app.py report` end to end (CSV to /dev/null)", label, res, None,
+                                "interpreter start, imports, health, CSV formatting"))
+            kept.unlink(missing_ok=True)
+            Path(str(kept) + ".wal").unlink(missing_ok=True)
+    finally:
+        shutil.rmtree(tmp_root, ignore_errors=True)
+
+    now = code_fingerprint()
+    if now != info["code"]:
+        info["warning"] = (f"engine/ changed during the run ({info['code']} -> {now}): "
+                           "rows may mix code versions")
+    text = render(info, rows, datasets)
+    if args.out:
+        args.out.write_text(text + "\n")
+    print(text)
+    if args.json:
+        args.json.write_text(json.dumps({"machine": info, "datasets": datasets, "raw": raw}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
