@@ -6,6 +6,7 @@ from dash import Input, Output, html
 
 from callbacks import state as st
 from callbacks.offers import SCOPE, scope_state
+from engine.service import action_effects
 from layouts import figures
 from layouts.ids import ID
 from layouts.page import badge_style
@@ -36,13 +37,12 @@ def register(app, service) -> None:
         if me is None:
             return _empty("This offer is not visible in the current view")
         breakdown = service.breakdown(*args)
+        trend, actions = service.trend(*args), service.actions(*args)
         return (
             offer_title(me),
             explanation(me),
-            action_notes(service.action_effects(*args)),
-            figures.trend_figure(
-                service.trend(*args), service.actions(*args), "Weekly NCX rate vs similar offers"
-            ),
+            action_notes(action_effects(trend, actions, z=service.policy.z)),
+            figures.trend_figure(trend, actions, "Weekly NCX rate vs similar offers"),
             figures.breakdown_figure(breakdown, "source", "Feedback by source"),
             figures.breakdown_figure(breakdown, "theme", "Feedback by theme"),
             SHOWN,

@@ -354,45 +354,6 @@ class VocService:
         finally:
             cur.close()
 
-    def action_effects(
-        self,
-        viewer: Viewer,
-        as_of: date,
-        window_days: int,
-        seller_id: str,
-        sku: str,
-        *,
-        weeks: int = 12,
-    ) -> list[dict]:
-        """Each recorded action with the offer's NCX rate in the ``weeks`` weeks of purchases
-        before and after it (matured weeks only), and their intervals.
-
-        Returns dicts: action_date, action, note, before_k, before_n, before_rate,
-        before_ci, after_k, after_n, after_rate, after_ci (rate/ci None without orders).
-        """
-        actions = self.actions(viewer, as_of, window_days, seller_id, sku)
-        if actions.is_empty():
-            return []
-        trend = self.trend(viewer, as_of, window_days, seller_id, sku).filter(~pl.col("maturing"))
-        out = []
-        for a in actions.iter_rows(named=True):
-            day = a["action_date"]
-            span = timedelta(weeks=weeks)
-            sides = {
-                "before": trend.filter(
-                    (pl.col("week") + timedelta(days=6) < day) & (pl.col("week") >= day - span)
-                ),
-                "after": trend.filter((pl.col("week") >= day) & (pl.col("week") < day + span)),
-            }
-            row = dict(a)
-            for side, frame in sides.items():
-                k, n = int(frame["ncx_orders"].sum()), int(frame["orders"].sum())
-                row[f"{side}_k"], row[f"{side}_n"] = k, n
-                row[f"{side}_rate"] = k / n if n else None
-                row[f"{side}_ci"] = wilson_interval(k, n, z=self.policy.z)
-            out.append(row)
-        return out
-
     def peer_group(
         self, viewer: Viewer, as_of: date, window_days: int, seller_id: str, sku: str
     ) -> pl.DataFrame:
@@ -536,3 +497,37 @@ def _column_filter(column: str, op: str, value: str) -> pl.Expr:
             "lessThanOrEqual": col <= number,
         }[op]
     return pl.lit(True)
+
+
+def action_effects(
+    trend: pl.DataFrame, actions: pl.DataFrame, *, z: float, weeks: int = 12
+) -> list[dict]:
+    """Each recorded action with the offer's NCX rate in the ``weeks`` weeks of purchases
+    before and after it (matured weeks only), and their intervals.
+
+    ``trend`` and ``actions``: one offer's ``VocService.trend`` and ``VocService.actions``
+    (already scoped to the viewer). Returns dicts: action_date, action, note, before_k,
+    before_n, before_rate, before_ci, after_k, after_n, after_rate, after_ci (rate and ci
+    None without orders).
+    """
+    if actions.is_empty() or trend.is_empty():
+        return []
+    matured = trend.filter(~pl.col("maturing"))
+    span = timedelta(weeks=weeks)
+    out = []
+    for a in actions.iter_rows(named=True):
+        day = a["action_date"]
+        sides = {
+            "before": matured.filter(
+                (pl.col("week") + timedelta(days=6) < day) & (pl.col("week") >= day - span)
+            ),
+            "after": matured.filter((pl.col("week") >= day) & (pl.col("week") < day + span)),
+        }
+        row = dict(a)
+        for side, frame in sides.items():
+            k, n = int(frame["ncx_orders"].sum()), int(frame["orders"].sum())
+            row[f"{side}_k"], row[f"{side}_n"] = k, n
+            row[f"{side}_rate"] = k / n if n else None
+            row[f"{side}_ci"] = wilson_interval(k, n, z=z)
+        out.append(row)
+    return out

@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 
 from engine.health import Viewer
-from engine.service import GridQuery, VocService
+from engine.service import GridQuery, VocService, action_effects
 
 SELLER = Viewer("seller", "S-DEMO")
 CM = Viewer("category_manager")
@@ -65,7 +65,8 @@ def test_trend_weeks_peer_band_and_maturing(svc):
 
 def test_fix_shows_a_lower_rate_after_the_action(svc):
     day = svc.latest_day()
-    effects = svc.action_effects(SELLER, day, 90, "S-DEMO", "NW-APP-053")
+    args = (SELLER, day, 90, "S-DEMO", "NW-APP-053")
+    effects = action_effects(svc.trend(*args), svc.actions(*args), z=svc.policy.z)
     assert effects and effects[0]["action"] == "changed supplier"
     assert effects[0]["after_rate"] < effects[0]["before_rate"]
     assert effects[0]["after_ci"][1] < effects[0]["before_ci"][0]
