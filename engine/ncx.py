@@ -17,6 +17,32 @@ def _query(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> pl.DataFr
     return con.sql(sql.load(name), params=params).pl()
 
 
+def _orders_and_ncx(
+    con: duckdb.DuckDBPyConnection,
+    inputs: tuple[str, pl.DataFrame],
+    queries: tuple[str, str],
+    window_days: int,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Run an (orders, ncx) pair of window queries over one registered input frame.
+
+    Same connection, not a cursor: inside an import's transaction only it sees the
+    freshly rebuilt rollups. Callers that serve requests pass a cursor of their own.
+    """
+    name, frame = inputs
+    con.register(name, frame.to_arrow())
+    try:
+        params = {"window": window_days}
+        orders = _query(con, queries[0], params).with_columns(
+            pl.col("orders", "commingled_orders").cast(pl.Int64)
+        )
+        ncx = _query(con, queries[1], params).with_columns(
+            pl.col("ncx_orders", "commented").cast(pl.Int64)
+        )
+    finally:
+        con.unregister(name)
+    return orders, ncx
+
+
 def window_metrics(
     con: duckdb.DuckDBPyConnection, days: list[date], *, window_days: int
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -29,20 +55,9 @@ def window_metrics(
     ``e`` is the effective (last) day of the window; the window is [e - W + 1, e].
     """
     eval_days = pl.DataFrame({"e": sorted(set(days))}, schema={"e": pl.Date})
-    # Same connection, not a cursor: inside an import's transaction only it sees the
-    # freshly rebuilt rollups. Callers that serve requests pass a cursor of their own.
-    con.register("eval_days", eval_days.to_arrow())
-    try:
-        params = {"window": window_days}
-        orders = _query(con, "window_orders", params).with_columns(
-            pl.col("orders", "commingled_orders").cast(pl.Int64)
-        )
-        ncx = _query(con, "window_ncx", params).with_columns(
-            pl.col("ncx_orders", "commented").cast(pl.Int64)
-        )
-    finally:
-        con.unregister("eval_days")
-    return orders, ncx
+    return _orders_and_ncx(
+        con, ("eval_days", eval_days), ("window_orders", "window_ncx"), window_days
+    )
 
 
 def last_updated(con: duckdb.DuckDBPyConnection, targets: pl.DataFrame) -> pl.DataFrame:
@@ -65,18 +80,12 @@ def offer_window_metrics(
 
     ``targets``: ``seller_id, sku, e``. Same two frames as ``window_metrics``.
     """
-    con.register("eval_offers", targets.select("seller_id", "sku", "e").to_arrow())
-    try:
-        params = {"window": window_days}
-        orders = _query(con, "offer_window_orders", params).with_columns(
-            pl.col("orders", "commingled_orders").cast(pl.Int64)
-        )
-        ncx = _query(con, "offer_window_ncx", params).with_columns(
-            pl.col("ncx_orders", "commented").cast(pl.Int64)
-        )
-    finally:
-        con.unregister("eval_offers")
-    return orders, ncx
+    return _orders_and_ncx(
+        con,
+        ("eval_offers", targets.select("seller_id", "sku", "e")),
+        ("offer_window_orders", "offer_window_ncx"),
+        window_days,
+    )
 
 
 def group_population(
