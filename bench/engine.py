@@ -357,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
         res = repeat(lambda i: {"kind": "demo_build"}, runs)
         raw["demo_build"] = res
         add(row("demo build (`build_demo`, scale 1)", "demo scale 1 (718k lines)", res, "demo_build",
-                        _parts(res, ["generate", "import", "refresh", "snapshot"])))
+                _parts(res, ["generate", "import", "refresh", "snapshot"])))
 
     tmp_root = Path(tempfile.mkdtemp(prefix="vocbench-"))
     try:
@@ -381,35 +381,40 @@ def main(argv: list[str] | None = None) -> int:
                 res = repeat(task, n)
                 raw[f"import_{fmt}_{size}"] = res
                 add(row(f"import from {fmt.upper()} into a new store (total)", label, res,
-                                (f"import_{fmt}", size),
-                                _parts(res, ["import", "refresh", "snapshot", "deleted_health", "checkpoint"])))
+                        (f"import_{fmt}", size),
+                        _parts(res, ["import", "refresh", "snapshot", "deleted_health", "checkpoint"])))
                 add(row("  … import + refresh only (as `ImportSummary` reports)", label, res,
-                                (f"import_{fmt}", size),
-                                value=lambda r: r["parts"]["import"] + r["parts"]["refresh"]))
-                last = tmp_root / f"{size}-{fmt}-{len(res) - 1}.duckdb"
-                if fmt == "parquet":
+                        (f"import_{fmt}", size),
+                        value=lambda r: r["parts"]["import"] + r["parts"]["refresh"]))
+                good = [i for i, r in enumerate(res) if "error" not in r]
+                last = tmp_root / f"{size}-{fmt}-{good[-1]}.duckdb" if good else None
+                if fmt == "parquet" and last is not None and last.exists():
                     last.replace(kept)
                 for i in range(len(res)):
                     (tmp_root / f"{size}-{fmt}-{i}.duckdb").unlink(missing_ok=True)
+            if not kept.exists():
+                print(f"[engine] no {size} store (the Parquet import failed): skipping refresh and report",
+                      file=sys.stderr)
+                continue
             if "refresh" not in skip:
                 res = repeat(lambda i, kept=kept: {"kind": "refresh", "store": str(kept)}, runs)
                 raw[f"refresh_{size}"] = res
                 add(row("refresh of derived tables alone", label, res, None,
-                                _parts(res, ["derived_sql", "snapshot", "deleted_health"])))
+                        _parts(res, ["derived_sql", "snapshot", "deleted_health"])))
             res = repeat(lambda i, kept=kept: {"kind": "report", "store": str(kept)}, runs)
             raw[f"report_{size}"] = res
-            offers = res[0]["offers"]
+            offers = next((r["offers"] for r in res if "offers" in r), 0)
             add(row("report: health of every offer, cold (new process + connection)",
-                            f"{label}; {offers:,} offers", res, ("report_cold", size)))
+                    f"{label}; {offers:,} offers", res, ("report_cold", size)))
             warm = [{"wall": w, "cpu": None, "rss_mb": r["rss_mb"], "load": r["load"]}
-                    for r in res for w in r["warm"]]
+                    for r in res for w in r.get("warm", [])]
             add(row("report: same, warm repeat (same connection)", f"{label}; {offers:,} offers",
-                            warm, None))
+                    warm, None))
             if "cli" not in skip:
                 res = time_cli_report(kept, 1 if big else runs)
                 raw[f"cli_report_{size}"] = res
                 add(row("`python app.py report` end to end (CSV to /dev/null)", label, res, None,
-                                "interpreter start, imports, health, CSV formatting"))
+                        "interpreter start, imports, health, CSV formatting"))
             kept.unlink(missing_ok=True)
             Path(str(kept) + ".wal").unlink(missing_ok=True)
     finally:
