@@ -17,7 +17,6 @@ class ID(StrEnum):
     CM_CATEGORIES_COL = "cm-categories-col"
     AS_OF = "as-of"
     WINDOW = "window"
-    COPY_LINK = "copy-link"
     # tiles
     TILES = "tiles"
     # filters
