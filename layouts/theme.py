@@ -47,17 +47,21 @@ MATURING = "#adb5bd"
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 
 TEMPLATE_NAME = "voc"
-pio.templates[TEMPLATE_NAME] = go.layout.Template(
-    layout=go.Layout(
-        font={"family": FONT, "size": 12, "color": "#212529"},
-        title={"font": {"size": 14}, "x": 0, "xanchor": "left"},
-        paper_bgcolor="white",
-        plot_bgcolor="white",
-        margin={"l": 56, "r": 16, "t": 40, "b": 40},
-        colorway=[ACCENT, "#fd8d3c", "#1a9641", "#6f42c1", "#17a2b8", PEER],
-        xaxis={"gridcolor": "#eceff1", "zeroline": False, "linecolor": "#ced4da"},
-        yaxis={"gridcolor": "#eceff1", "zeroline": False, "linecolor": "#ced4da"},
-        legend={"orientation": "h", "y": -0.18, "x": 0},
-        hoverlabel={"font": {"family": FONT}},
-    )
-)
+# The one template every chart uses, as a plain dict: figures embed it directly (building
+# plotly objects validates every property and costs more than the data queries).
+TEMPLATE: dict = {
+    "layout": {
+        "font": {"family": FONT, "size": 12, "color": "#212529"},
+        "title": {"font": {"size": 14}, "x": 0, "xanchor": "left"},
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "margin": {"l": 56, "r": 16, "t": 40, "b": 40},
+        "colorway": [ACCENT, "#fd8d3c", "#1a9641", "#6f42c1", "#17a2b8", PEER],
+        "xaxis": {"gridcolor": "#eceff1", "zeroline": False, "linecolor": "#ced4da"},
+        "yaxis": {"gridcolor": "#eceff1", "zeroline": False, "linecolor": "#ced4da"},
+        "legend": {"orientation": "h", "y": -0.18, "x": 0},
+        "hoverlabel": {"font": {"family": FONT}},
+    }
+}
+# Also registered with plotly (validated once here), for code that builds go.Figure objects.
+pio.templates[TEMPLATE_NAME] = go.layout.Template(TEMPLATE)

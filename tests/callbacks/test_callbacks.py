@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import plotly.graph_objects as go
 import polars as pl
 import pytest
 
@@ -87,8 +88,11 @@ def test_offer_detail_for_a_visible_and_a_hidden_offer(dash_app, service):
         worst["key"], *scope(service)
     )
     assert "orders" in json.dumps(explanation, default=str)
+    trend, by_source, by_theme = (go.Figure(f) for f in (trend, by_source, by_theme))  # validates
     assert len(trend.data) >= 4 and style == {}
+    assert trend.layout.yaxis.title.text == "NCX rate (%)"
     assert any(trace.name == "Counted (NCX)" for trace in by_theme.data)
+    assert sum(sum(t.x) for t in by_source.data) == sum(sum(t.x) for t in by_theme.data)
     other = (
         service.grid(Viewer("category_manager"), service.latest_day(), 90, GridQuery())
         .filter(pl.col("seller_id") != SELLER)
@@ -126,5 +130,6 @@ def test_peer_view_only_for_category_managers(dash_app, service):
     style, _fig, _table = peers(key, *scope(service))
     assert style == {"display": "none"}
     style, fig, table = peers(key, *scope(service, "cm"))
+    fig = go.Figure(fig)  # validates the figure dict
     assert style == {} and fig.data and fig.data[0].type == "histogram"
     assert "Worst offers" in json.dumps(table.to_plotly_json(), default=str)
