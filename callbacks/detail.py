@@ -32,19 +32,17 @@ def register(app, service) -> None:
         key = st.offer_key(st.PageState(offer=offer or ""))
         if state is None or key is None:
             return _empty(PLACEHOLDER)
-        args = (st.viewer_of(state), st.as_of_of(state), state.window, *key)
-        me = service.offer(*args)
-        if me is None:
+        detail = service.offer_detail(st.viewer_of(state), st.as_of_of(state), state.window, *key)
+        if detail is None:
             return _empty("This offer is not visible in the current view")
-        breakdown = service.breakdown(*args)
-        trend, actions = service.trend(*args), service.actions(*args)
+        me, trend, actions = detail.offer, detail.trend, detail.actions
         return (
             offer_title(me),
             explanation(me),
             action_notes(action_effects(trend, actions, z=service.policy.z)),
             figures.trend_figure(trend, actions, "Weekly NCX rate vs similar offers"),
-            figures.breakdown_figure(breakdown, "source", "Feedback by source"),
-            figures.breakdown_figure(breakdown, "theme", "Feedback by theme"),
+            figures.breakdown_figure(detail.breakdown, "source", "Feedback by source"),
+            figures.breakdown_figure(detail.breakdown, "theme", "Feedback by theme"),
             SHOWN,
         )
 

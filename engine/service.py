@@ -10,17 +10,24 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
+import numpy as np
 import polars as pl
 
 from engine import sql, store
 from engine.health import LEVEL_KEYS, MARKETPLACE, Viewer, offer_health, wilson_interval
 from engine.policy import DEFAULT_POLICY, HEALTH_LEVELS, Policy
 
+T = TypeVar("T")
+# The two ways comments.sql selects offers (trusted text, substituted for {offers}).
+ONE_OFFER = "ev.seller_id = $seller_id AND ev.sku = $sku"
+MANY_OFFERS = "(ev.seller_id, ev.sku) IN (SELECT seller_id, sku FROM eval_offers)"
 TREND_WEEKS = 52
 COMMENT_LIMIT = 500
 MIN_ORDERS_FOR_BAND = 10  # peers with fewer orders in their trailing 4 weeks stay out of the band
@@ -43,6 +50,54 @@ class GridQuery:
     sort_by: str = "health_rank"
     descending: bool = False
     column_filters: tuple[tuple[str, str, str], ...] = ()  # (column, operator, value)
+
+
+@dataclass(frozen=True)
+class WeeklyIndex:
+    """Weekly rows of many offers, sorted by offer, with each offer's row span."""
+
+    weeks: pl.DataFrame  # seller_id, sku, week, orders, ncx_orders
+    spans: dict[tuple[str, str], tuple[int, int]]
+
+    @classmethod
+    def of(cls, weeks: pl.DataFrame) -> WeeklyIndex:
+        weeks = weeks.sort("seller_id", "sku", "week")
+        bounds = (
+            weeks.with_row_index("row")
+            .group_by("seller_id", "sku", maintain_order=True)
+            .agg(lo=pl.col("row").first(), hi=pl.col("row").last() + 1)
+        )
+        spans = dict(
+            zip(
+                zip(bounds["seller_id"].to_list(), bounds["sku"].to_list(), strict=True),
+                zip(bounds["lo"].to_list(), bounds["hi"].to_list(), strict=True),
+                strict=True,
+            )
+        )
+        return cls(weeks, spans)
+
+    def take(self, keys: pl.DataFrame) -> pl.DataFrame:
+        """The rows of the offers in ``keys`` (seller_id, sku); offers without weeks have none."""
+        found = [
+            self.spans[k] for k in keys.select("seller_id", "sku").iter_rows() if k in self.spans
+        ]
+        if not found:
+            return self.weeks.clear()
+        lo, hi = np.array(found, dtype=np.int64).T
+        lengths = hi - lo
+        # row numbers lo..hi-1 of every span, concatenated
+        rows = np.repeat(lo - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+        return self.weeks[rows]
+
+
+@dataclass(frozen=True)
+class OfferDetail:
+    """What a row click shows: the offer's health row, weekly trend, breakdown and actions."""
+
+    offer: dict
+    trend: pl.DataFrame
+    breakdown: pl.DataFrame
+    actions: pl.DataFrame
 
 
 GRID_SORTABLE = frozenset(
@@ -86,10 +141,15 @@ class VocService:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _key_locks: dict = field(default_factory=dict)
     _deleted: dict = field(default_factory=dict)  # data version -> deleted_health cache
+    # Set for a read-only file connection: it holds DuckDB's shared file lock, so no import
+    # can change the data while it is open and the version is read once.
+    _fixed_version: int | None = None
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], policy: Policy = DEFAULT_POLICY) -> VocService:
-        return cls(store.connect(Path(path), read_only=True), policy)
+        service = cls(store.connect(Path(path), read_only=True), policy)
+        service._fixed_version = service._version()
+        return service
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A cursor for one request (DuckDB connections are not shared across threads)."""
@@ -148,59 +208,73 @@ class VocService:
 
     # --- health ------------------------------------------------------------------------
 
+    def _memo(self, key: tuple, build: Callable[[], T]) -> T:
+        """``build()`` once per key, kept in a small LRU; concurrent callers of a key wait."""
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                return hit
+            key_lock = self._key_locks.setdefault(key, threading.Lock())
+        with key_lock:
+            with self._lock:
+                hit = self._cache.get(key)
+            if hit is not None:
+                return hit
+            value = build()
+            with self._lock:
+                self._cache[key] = value
+                while len(self._cache) > self.cache_size:
+                    self._cache.popitem(last=False)
+                self._key_locks.pop(key, None)
+            return value
+
+    def _version(self) -> int:
+        if self._fixed_version is not None:
+            return self._fixed_version
+        cur = self.cursor()
+        try:
+            return store.data_version(cur)
+        finally:
+            cur.close()
+
     def all_health(self, as_of: date, window_days: int) -> pl.DataFrame:
         """Every offer's health (marketplace view), computed once per (version, day, window).
 
         Concurrent requests for the same key wait for one computation. Internal: callers
         outside the engine use ``offers``, which applies the viewer.
         """
+        version = self._version()
+        return self._memo(
+            ("health", version, as_of, window_days),
+            lambda: self._compute_health(version, as_of, window_days),
+        )
+
+    def _compute_health(self, version: int, as_of: date, window_days: int) -> pl.DataFrame:
+        with self._lock:
+            if version not in self._deleted:
+                self._deleted.clear()  # an older version's results are stale
+            deleted_cache = self._deleted.setdefault(version, {})
         cur = self.cursor()
         try:
-            version = store.data_version(cur)
-            key = (version, as_of, window_days)
-            with self._lock:
-                hit = self._cache.get(key)
-                if hit is not None:
-                    self._cache.move_to_end(key)
-                    return hit
-                key_lock = self._key_locks.setdefault(key, threading.Lock())
-            with key_lock:
-                with self._lock:
-                    hit = self._cache.get(key)
-                if hit is not None:
-                    return hit
-                with self._lock:
-                    if version not in self._deleted:
-                        self._deleted.clear()  # an older version's results are stale
-                    deleted_cache = self._deleted.setdefault(version, {})
-                frame = offer_health(
-                    cur,
-                    as_of=as_of,
-                    window_days=window_days,
-                    policy=self.policy,
-                    viewer=MARKETPLACE,
-                    cache=deleted_cache,
-                )
-                frame = frame.with_columns(
-                    x_peers=pl.col("ncx_rate") / pl.col("peer_rate"),
-                    has_comments=pl.col("commented") > 0,
-                    search_text=pl.concat_str(
-                        [
-                            pl.col("title").fill_null(""),
-                            pl.col("asin").fill_null(""),
-                            pl.col("sku"),
-                        ],
-                        separator=" ",
-                    ).str.to_lowercase(),
-                )
-                with self._lock:
-                    self._cache[key] = frame
-                    while len(self._cache) > self.cache_size:
-                        self._cache.popitem(last=False)
-                    self._key_locks.pop(key, None)
-                return frame
+            frame = offer_health(
+                cur,
+                as_of=as_of,
+                window_days=window_days,
+                policy=self.policy,
+                viewer=MARKETPLACE,
+                cache=deleted_cache,
+            )
         finally:
             cur.close()
+        return frame.with_columns(
+            x_peers=pl.col("ncx_rate") / pl.col("peer_rate"),
+            has_comments=pl.col("commented") > 0,
+            search_text=pl.concat_str(
+                [pl.col("title").fill_null(""), pl.col("asin").fill_null(""), pl.col("sku")],
+                separator=" ",
+            ).str.to_lowercase(),
+        )
 
     def offers(self, viewer: Viewer, as_of: date, window_days: int) -> pl.DataFrame:
         """The viewer's offers with health (see ``offer_health`` for the columns)."""
@@ -263,13 +337,16 @@ class VocService:
         Empty when the viewer may not see the offer.
         """
         me = self.offer(viewer, as_of, window_days, seller_id, sku)
-        if me is None:
-            return pl.DataFrame()
-        e = me["e"]
+        return pl.DataFrame() if me is None else self._trend(as_of, window_days, me)
+
+    def _trend(self, as_of: date, window_days: int, me: dict) -> pl.DataFrame:
+        seller_id, sku, e = me["seller_id"], me["sku"], me["e"]
         start = e - timedelta(weeks=TREND_WEEKS)
         peers = self._peer_keys(as_of, window_days, me)
         keys = pl.concat([pl.DataFrame({"seller_id": [seller_id], "sku": [sku]}), peers])
-        weeks = self._weeks(keys, start, e)
+        # Live offers share one index per as-of day; a deleted listing (evaluated at its
+        # deletion day) queries its own group's weeks.
+        weeks = self._weekly_index(e).take(keys) if e == as_of else self._weeks(keys, start, e)
         mine = weeks.filter((pl.col("seller_id") == seller_id) & (pl.col("sku") == sku))
         others = weeks.filter(~((pl.col("seller_id") == seller_id) & (pl.col("sku") == sku)))
         # Peers' rates over their trailing 4 weeks (at least MIN_ORDERS_FOR_BAND orders):
@@ -320,12 +397,13 @@ class VocService:
     ) -> pl.DataFrame:
         """One offer's events in its window by source, theme and counted (empty if not visible)."""
         me = self.offer(viewer, as_of, window_days, seller_id, sku)
-        if me is None:
-            return pl.DataFrame()
+        return pl.DataFrame() if me is None else self._breakdown(window_days, me)
+
+    def _breakdown(self, window_days: int, me: dict) -> pl.DataFrame:
         e = me["e"]
         params = {
-            "seller_id": seller_id,
-            "sku": sku,
+            "seller_id": me["seller_id"],
+            "sku": me["sku"],
             "start": e - timedelta(days=window_days - 1),
             "e": e,
         }
@@ -344,15 +422,30 @@ class VocService:
     ) -> pl.DataFrame:
         """Recorded seller actions of one offer up to its effective day (empty if not visible)."""
         me = self.offer(viewer, as_of, window_days, seller_id, sku)
-        if me is None:
-            return pl.DataFrame()
+        return pl.DataFrame() if me is None else self._actions(me)
+
+    def _actions(self, me: dict) -> pl.DataFrame:
+        params = {"seller_id": me["seller_id"], "sku": me["sku"], "e": me["e"]}
         cur = self.cursor()
         try:
-            return cur.sql(
-                sql.load("offer_actions"), params={"seller_id": seller_id, "sku": sku, "e": me["e"]}
-            ).pl()
+            return cur.sql(sql.load("offer_actions"), params=params).pl()
         finally:
             cur.close()
+
+    def offer_detail(
+        self, viewer: Viewer, as_of: date, window_days: int, seller_id: str, sku: str
+    ) -> OfferDetail | None:
+        """``offer``, ``trend``, ``breakdown`` and ``actions`` of one offer in one lookup;
+        None when the viewer may not see it."""
+        me = self.offer(viewer, as_of, window_days, seller_id, sku)
+        if me is None:
+            return None
+        return OfferDetail(
+            offer=me,
+            trend=self._trend(as_of, window_days, me),
+            breakdown=self._breakdown(window_days, me),
+            actions=self._actions(me),
+        )
 
     def peer_group(
         self, viewer: Viewer, as_of: date, window_days: int, seller_id: str, sku: str
@@ -388,6 +481,7 @@ class VocService:
         return peers.select("seller_id", "sku")
 
     def _weeks(self, keys: pl.DataFrame, start: date, e: date) -> pl.DataFrame:
+        """Weekly orders and NCX orders (as known on ``e``) of ``keys`` from ``start`` to ``e``."""
         cur = self.cursor()
         cur.register("eval_offers", keys.to_arrow())
         try:
@@ -395,6 +489,25 @@ class VocService:
         finally:
             cur.unregister("eval_offers")
             cur.close()
+
+    def _weekly_index(self, e: date) -> WeeklyIndex:
+        """Every offer's trend weeks ending on ``e``, computed once per (data version, e).
+
+        A row click then gathers its peers' weeks from memory instead of probing
+        ``offer_day`` with a join on every click.
+        """
+        version = self._version()
+
+        def build() -> WeeklyIndex:
+            cur = self.cursor()
+            try:
+                keys = cur.sql("SELECT seller_id, sku FROM offers").pl()
+            finally:
+                cur.close()
+            start = e - timedelta(weeks=TREND_WEEKS)
+            return WeeklyIndex.of(self._weeks(keys, start, e))
+
+        return self._memo(("weeks", version, e), build)
 
     # --- comments ----------------------------------------------------------------------
 
@@ -423,6 +536,8 @@ class VocService:
         if keys.height == 0:
             return pl.DataFrame()
         escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        one = keys.height == 1
+        query = sql.load("comments").replace("{offers}", ONE_OFFER if one else MANY_OFFERS)
         params = {
             "until": as_of,
             "since": since,
@@ -434,11 +549,15 @@ class VocService:
             "limit": limit,
         }
         cur = self.cursor()
-        cur.register("eval_offers", keys.to_arrow())
+        if one:
+            params.update(seller_id=keys["seller_id"][0], sku=keys["sku"][0])
+        else:
+            cur.register("eval_offers", keys.to_arrow())
         try:
-            return cur.sql(sql.load("comments"), params=params).pl()
+            return cur.sql(query, params=params).pl()
         finally:
-            cur.unregister("eval_offers")
+            if not one:
+                cur.unregister("eval_offers")
             cur.close()
 
 

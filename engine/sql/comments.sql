@@ -1,12 +1,14 @@
--- Feedback events of the offers in eval_offers(seller_id, sku), newest first, with filters.
--- Every filter is a bound parameter; NULL means "any".
+-- Feedback events of some offers, newest first, with filters. Every filter is a bound
+-- parameter; NULL means "any". {offers} is one of the two trusted conditions in
+-- engine/service.py: one offer ($seller_id, $sku), which reads only that offer's blocks of
+-- events, or the offers registered as eval_offers(seller_id, sku).
 SELECT
     ev.feedback_id, ev.seller_id, ev.sku, ev.order_id, ev.event_day, ev.source,
     ev.reason_code, ev.issue_type, ev.theme, ev.rating, ev.comment, ev.counted,
     ev.not_counted_reason, ev.sold_by_seller, ev.fulfilment_center
 FROM events AS ev
-SEMI JOIN eval_offers AS v ON v.seller_id = ev.seller_id AND v.sku = ev.sku
-WHERE ev.event_day <= $until
+WHERE {offers}
+    AND ev.event_day <= $until
     AND ($since IS NULL OR ev.event_day >= $since)
     AND ($sources IS NULL OR list_contains($sources, ev.source))
     AND ($themes IS NULL OR list_contains($themes, ev.theme))

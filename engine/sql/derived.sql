@@ -27,7 +27,9 @@ SELECT
 FROM feedback AS f
 JOIN classified AS c USING (feedback_id)
 LEFT JOIN orders AS o
-    ON o.order_id = f.order_id AND o.seller_id = f.seller_id AND o.sku = f.sku;
+    ON o.order_id = f.order_id AND o.seller_id = f.seller_id AND o.sku = f.sku
+-- Stored by offer, so one offer's comments are read from a few blocks (zone maps).
+ORDER BY f.seller_id, f.sku, f.event_date;
 
 -- Orders per offer per purchase day (cancelled lines are not orders for NCX). The key
 -- (order_id, seller_id, sku) is unique, so each row is one distinct order of its offer.

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import polars as pl
 import pytest
 
 from engine.health import Viewer
-from engine.service import GridQuery, VocService, action_effects
+from engine.service import TREND_WEEKS, GridQuery, VocService, WeeklyIndex, action_effects
 
 SELLER = Viewer("seller", "S-DEMO")
 CM = Viewer("category_manager")
@@ -70,3 +72,49 @@ def test_fix_shows_a_lower_rate_after_the_action(svc):
     assert effects and effects[0]["action"] == "changed supplier"
     assert effects[0]["after_rate"] < effects[0]["before_rate"]
     assert effects[0]["after_ci"][1] < effects[0]["before_ci"][0]
+
+
+def test_weekly_index_gives_the_same_weeks_as_the_query(svc):
+    """Live offers' trends read a per-day in-memory index; it must match offer_weeks.sql."""
+    day = svc.latest_day()
+    me = svc.offer(SELLER, day, 90, "S-DEMO", "NW-PIL-030")
+    keys = pl.concat(
+        [
+            pl.DataFrame({"seller_id": ["S-DEMO"], "sku": ["NW-PIL-030"]}),
+            svc._peer_keys(day, 90, me),
+        ]
+    )
+    order = ["seller_id", "sku", "week"]
+    from_index = svc._weekly_index(day).take(keys).sort(order)
+    queried = svc._weeks(keys, day - timedelta(weeks=TREND_WEEKS), day).sort(order)
+    assert from_index.height > 52 and from_index.equals(queried)
+    unknown = pl.DataFrame({"seller_id": ["nobody"], "sku": ["nothing"]})
+    assert svc._weekly_index(day).take(unknown).is_empty()
+
+
+def test_weekly_index_take_gathers_each_offers_span():
+    weeks = pl.DataFrame(
+        {
+            "seller_id": ["b", "a", "a", "c", "b"],
+            "sku": ["1", "1", "1", "1", "1"],
+            "week": [date(2026, 1, 5), date(2026, 1, 12), date(2026, 1, 5)]
+            + [date(2026, 1, 5)] * 2,
+            "orders": [1, 2, 3, 4, 5],
+        }
+    )
+    index = WeeklyIndex.of(weeks)
+    keys = pl.DataFrame({"seller_id": ["c", "x", "a"], "sku": ["1", "1", "1"]})
+    got = index.take(keys)
+    assert got.select("seller_id", "orders").rows() == [("c", 4), ("a", 3), ("a", 2)]
+
+
+def test_comments_of_one_offer_match_the_many_offers_query(svc):
+    """One offer takes a direct-filter path; it must return what the multi-offer path does."""
+    day = svc.latest_day()
+    one = pl.DataFrame({"seller_id": ["S-DEMO"], "sku": ["NW-DGT-087"]})
+    other = svc.grid(SELLER, day, 90, GridQuery()).filter(pl.col("sku") != "NW-DGT-087").head(1)
+    alone = svc.comments(SELLER, day, 90, one, counted=True)
+    many = svc.comments(
+        SELLER, day, 90, pl.concat([one, other.select("seller_id", "sku")]), counted=True
+    ).filter(pl.col("sku") == "NW-DGT-087")
+    assert alone.height > 0 and alone.equals(many)
