@@ -42,8 +42,7 @@ SELECT
     count(*) FILTER (WHERE NOT sold_by_seller)::INTEGER AS commingled_orders
 FROM orders
 WHERE status <> 'cancelled'
-GROUP BY ALL
-ORDER BY day;
+GROUP BY ALL;
 
 -- NCX orders per offer, by purchase day and by the day they became NCX. An order's first
 -- counted event decides when it turned NCX and its theme; comment_day is the first counted
@@ -93,13 +92,14 @@ FROM (SELECT * FROM ncx_orders UNION ALL SELECT * FROM unlinked)
 GROUP BY ALL
 ORDER BY day;
 
--- Days with a non-cancelled order or a counted event, per offer, as one sorted list: the
--- "last updated" day on or before any effective day is the last list element <= that day.
+-- Days with a non-cancelled order or a counted event, per offer, as one list (unordered,
+-- a day may repeat): the "last updated" day on or before any effective day is the largest
+-- element <= that day (last_updated.sql). Sorting or de-duplicating would double the cost.
 CREATE OR REPLACE TABLE offer_activity AS
-SELECT seller_id, sku, list(day ORDER BY day) AS days
+SELECT seller_id, sku, list(day) AS days
 FROM (
     SELECT seller_id, sku, day FROM offer_day
-    UNION
+    UNION ALL
     SELECT seller_id, sku, event_day AS day FROM events WHERE counted
 )
 GROUP BY ALL;
