@@ -54,40 +54,37 @@ class GridQuery:
 
 @dataclass(frozen=True)
 class WeeklyIndex:
-    """Weekly rows of many offers, sorted by offer, with each offer's row span."""
+    """Weekly rows of many offers, grouped by offer, and each offer's span of rows."""
 
-    weeks: pl.DataFrame  # seller_id, sku, week, orders, ncx_orders
-    spans: dict[tuple[str, str], tuple[int, int]]
+    weeks: pl.DataFrame  # oid, seller_id, sku, week, orders, ncx_orders
+    spans: pl.DataFrame  # seller_id, sku, lo, hi: the offer's rows are weeks[lo:hi]
 
     @classmethod
     def of(cls, weeks: pl.DataFrame) -> WeeklyIndex:
-        weeks = weeks.sort("seller_id", "sku", "week")
-        bounds = (
+        """``weeks``: rows with an integer offer id ``oid`` (``offer_weeks.sql``)."""
+        weeks = weeks.sort("oid", "week")  # integers: cheap, and already sorted by the query
+        spans = (
             weeks.with_row_index("row")
-            .group_by("seller_id", "sku", maintain_order=True)
-            .agg(lo=pl.col("row").first(), hi=pl.col("row").last() + 1)
-        )
-        spans = dict(
-            zip(
-                zip(bounds["seller_id"].to_list(), bounds["sku"].to_list(), strict=True),
-                zip(bounds["lo"].to_list(), bounds["hi"].to_list(), strict=True),
-                strict=True,
+            .group_by("oid", maintain_order=True)
+            .agg(
+                pl.col("seller_id", "sku").first(),
+                lo=pl.col("row").first(),
+                hi=pl.col("row").last() + 1,
             )
+            .drop("oid")
         )
         return cls(weeks, spans)
 
     def take(self, keys: pl.DataFrame) -> pl.DataFrame:
         """The rows of the offers in ``keys`` (seller_id, sku); offers without weeks have none."""
-        found = [
-            self.spans[k] for k in keys.select("seller_id", "sku").iter_rows() if k in self.spans
-        ]
-        if not found:
-            return self.weeks.clear()
-        lo, hi = np.array(found, dtype=np.int64).T
-        lengths = hi - lo
-        # row numbers lo..hi-1 of every span, concatenated
-        rows = np.repeat(lo - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
-        return self.weeks[rows]
+        found = keys.select("seller_id", "sku").join(
+            self.spans, on=["seller_id", "sku"], maintain_order="left"
+        )
+        lo = found["lo"].to_numpy().astype(np.int64)
+        lengths = found["hi"].to_numpy().astype(np.int64) - lo
+        # lo..hi-1 of every span, concatenated: each span's start repeated, plus a running count
+        starts = np.repeat(lo - (np.cumsum(lengths) - lengths), lengths)
+        return self.weeks[starts + np.arange(lengths.sum())]
 
 
 @dataclass(frozen=True)
@@ -352,8 +349,8 @@ class VocService:
         # Peers' rates over their trailing 4 weeks (at least MIN_ORDERS_FOR_BAND orders):
         # single weeks of small offers are mostly 0 % or 100 % and would make the band noise.
         rolled = (
-            others.sort("seller_id", "sku", "week")
-            .rolling(index_column="week", period="28d", group_by=["seller_id", "sku"])
+            others.sort("oid", "week")
+            .rolling(index_column="week", period="28d", group_by="oid")
             .agg(o4=pl.col("orders").sum(), k4=pl.col("ncx_orders").sum())
             .filter(pl.col("o4") >= MIN_ORDERS_FOR_BAND)
             .with_columns(rate=pl.col("k4") / pl.col("o4"))

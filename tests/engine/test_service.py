@@ -85,9 +85,10 @@ def test_weekly_index_gives_the_same_weeks_as_the_query(svc):
         ]
     )
     order = ["seller_id", "sku", "week"]
-    from_index = svc._weekly_index(day).take(keys).sort(order)
-    queried = svc._weeks(keys, day - timedelta(weeks=TREND_WEEKS), day).sort(order)
+    from_index = svc._weekly_index(day).take(keys).drop("oid").sort(order)
+    queried = svc._weeks(keys, day - timedelta(weeks=TREND_WEEKS), day).drop("oid").sort(order)
     assert from_index.height > 52 and from_index.equals(queried)
+    assert svc.trend(SELLER, day, 90, "S-DEMO", "NW-PIL-030")["peer_p25"].drop_nulls().len() > 40
     unknown = pl.DataFrame({"seller_id": ["nobody"], "sku": ["nothing"]})
     assert svc._weekly_index(day).take(unknown).is_empty()
 
@@ -95,6 +96,7 @@ def test_weekly_index_gives_the_same_weeks_as_the_query(svc):
 def test_weekly_index_take_gathers_each_offers_span():
     weeks = pl.DataFrame(
         {
+            "oid": [2, 1, 1, 3, 2],
             "seller_id": ["b", "a", "a", "c", "b"],
             "sku": ["1", "1", "1", "1", "1"],
             "week": [date(2026, 1, 5), date(2026, 1, 12), date(2026, 1, 5)]
