@@ -7,6 +7,7 @@ so no callback can forget it. Results are polars frames; the health of all offer
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections import OrderedDict
@@ -24,6 +25,7 @@ from engine import sql, store
 from engine.health import LEVEL_KEYS, MARKETPLACE, Viewer, offer_health, wilson_interval
 from engine.policy import DEFAULT_POLICY, HEALTH_LEVELS, Policy
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 # The two ways comments.sql selects offers (trusted text, substituted for {offers}).
 ONE_OFFER = "ev.seller_id = $seller_id AND ev.sku = $sku"
@@ -141,6 +143,9 @@ class VocService:
     # Set for a read-only file connection: it holds DuckDB's shared file lock, so no import
     # can change the data while it is open and the version is read once.
     _fixed_version: int | None = None
+    # Build the trend index of an as-of day in the background once its health is computed.
+    prefetch_trends: bool = True
+    _prefetch: threading.Thread | None = None
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], policy: Policy = DEFAULT_POLICY) -> VocService:
@@ -242,10 +247,23 @@ class VocService:
         outside the engine use ``offers``, which applies the viewer.
         """
         version = self._version()
-        return self._memo(
-            ("health", version, as_of, window_days),
-            lambda: self._compute_health(version, as_of, window_days),
-        )
+
+        def build() -> pl.DataFrame:
+            frame = self._compute_health(version, as_of, window_days)
+            if self.prefetch_trends:  # a row click at this day needs the trend index next
+                self._prefetch = threading.Thread(
+                    target=self._prefetch_weeks, args=(as_of,), name="trend-index", daemon=True
+                )
+                self._prefetch.start()
+            return frame
+
+        return self._memo(("health", version, as_of, window_days), build)
+
+    def _prefetch_weeks(self, e: date) -> None:
+        try:
+            self._weekly_index(e)
+        except duckdb.Error:  # e.g. the connection closed at shutdown: the click builds it
+            log.debug("trend index prefetch for %s failed", e, exc_info=True)
 
     def _compute_health(self, version: int, as_of: date, window_days: int) -> pl.DataFrame:
         with self._lock:

@@ -120,3 +120,12 @@ def test_comments_of_one_offer_match_the_many_offers_query(svc):
         SELLER, day, 90, pl.concat([one, other.select("seller_id", "sku")]), counted=True
     ).filter(pl.col("sku") == "NW-DGT-087")
     assert alone.height > 0 and alone.equals(many)
+
+
+def test_computing_health_prefetches_the_days_trend_index(demo_store):
+    fresh = VocService.open(demo_store)
+    day = fresh.latest_day()
+    fresh.all_health(day, 90)
+    assert fresh._prefetch is not None
+    fresh._prefetch.join(timeout=60)
+    assert ("weeks", fresh._version(), day) in fresh._cache
