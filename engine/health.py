@@ -496,6 +496,7 @@ _EVALUATED = (
     "peer_orders",
 )
 DELETED_TABLE = "deleted_health"
+SNAPSHOT_TABLE = "snapshot"
 
 
 def deleted_health(
@@ -542,12 +543,15 @@ def offer_health(
     policy: Policy = DEFAULT_POLICY,
     viewer: Viewer = MARKETPLACE,
     cache: dict | None = None,
+    stored: bool = True,
 ) -> pl.DataFrame:
     """Health of every offer the viewer may see, evaluated as of ``as_of``.
 
     ``as_of`` defaults to the latest day in the data, ``window_days`` to the policy's.
     Offers created after ``as_of`` are left out; listings deleted on or before it are
-    evaluated at their deletion day. ``cache``: see ``deleted_health``.
+    evaluated at their deletion day. ``cache``: see ``deleted_health``. ``stored``: read
+    the snapshot that ``refresh`` persisted when it answers the question (the latest day,
+    the default window and policy) instead of computing it again.
     Returns REPORT_COLUMNS plus: category, subcategory, price_band, brand, fulfilment,
     price, closed_at, closed_reason, deleted_at, e (effective day), commented,
     commingled_orders, peer_sellers, peer_orders, health_rank (0 = worst), as_of,
@@ -558,6 +562,9 @@ def offer_health(
     window = window_days or policy.window_days
     if as_of is None:
         return pl.DataFrame(schema={c: pl.String for c in (*REPORT_COLUMNS, *_EXTRA)})
+    snapshot = _stored_snapshot(con, as_of, window, policy) if stored else None
+    if snapshot is not None:
+        return snapshot.filter(viewer.offer_filter())
     offers = offer_frame(con, None, policy)
     current = offer_frame(con, as_of, policy)
     live = current.filter(pl.col("status") != "deleted").filter(viewer.offer_filter())
@@ -612,6 +619,25 @@ _EXTRA = (
 )
 
 
+def _stored_snapshot(
+    con: duckdb.DuckDBPyConnection, as_of: date, window: int, policy: Policy
+) -> pl.DataFrame | None:
+    """The persisted snapshot if it holds exactly this evaluation, else None."""
+    if policy != DEFAULT_POLICY or window != DEFAULT_POLICY.window_days:
+        return None
+    found = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [SNAPSHOT_TABLE]
+    ).fetchall()[0][0]
+    if not found:
+        return None
+    frame = con.sql(f"SELECT * FROM {SNAPSHOT_TABLE}").pl()
+    if frame.columns != [*REPORT_COLUMNS, *_EXTRA]:  # written by another code version
+        return None
+    if frame.is_empty() or frame["as_of"][0] != as_of or frame["window_days"][0] != window:
+        return None
+    return frame
+
+
 def write_snapshot(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)build the persisted results of the default policy and window.
 
@@ -620,9 +646,9 @@ def write_snapshot(con: duckdb.DuckDBPyConnection) -> None:
     """
     con.execute(f"DROP TABLE IF EXISTS {DELETED_TABLE}")
     deleted = deleted_health(con, window_days=DEFAULT_POLICY.window_days)
-    for name, frame in ((DELETED_TABLE, deleted), ("snapshot", None)):
+    for name, frame in ((DELETED_TABLE, deleted), (SNAPSHOT_TABLE, None)):
         if frame is None:
-            frame = offer_health(con)
+            frame = offer_health(con, stored=False)
         if frame.is_empty() and not frame.columns:
             continue
         con.register("frame_to_store", frame.to_arrow())

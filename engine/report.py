@@ -21,14 +21,18 @@ def report_frame(
     seller_id: str | None = None,
     category: str | None = None,
     policy: Policy = DEFAULT_POLICY,
+    stored: bool = True,
 ) -> pl.DataFrame:
     """REPORT_COLUMNS for every offer (optionally one seller's and/or one category's).
 
     Offers created after ``as_of`` are left out; ``as_of`` defaults to the latest day in
-    the data. Sorted by seller and SKU so runs diff cleanly.
+    the data. Sorted by seller and SKU so runs diff cleanly. ``stored``: see
+    ``offer_health`` (False always computes).
     """
     viewer = Viewer("seller", seller_id) if seller_id else Viewer()
-    frame = offer_health(con, as_of=as_of, window_days=window_days, policy=policy, viewer=viewer)
+    frame = offer_health(
+        con, as_of=as_of, window_days=window_days, policy=policy, viewer=viewer, stored=stored
+    )
     if category:
         frame = frame.filter(pl.col("category") == category)
     return frame.select(REPORT_COLUMNS).sort("seller_id", "sku")
