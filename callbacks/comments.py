@@ -45,8 +45,7 @@ def register(app, service) -> None:
             title = f"Customer comments — {me['title'] or me['sku']}"
         else:
             found = query_from_store(grid_query)
-            query = found[1] if found else st.grid_query_of(state)
-            offers = service.grid(viewer, day, state.window, query).select("seller_id", "sku")
+            offers = found[1] if found else st.grid_query_of(state)
             title = "Customer comments — all offers matching the filters"
         remedy = None
         kwargs = dict(

@@ -303,10 +303,15 @@ class VocService:
         out["action_required"] = int(frame["action_required"].sum())
         return out
 
+    def matching(
+        self, viewer: Viewer, as_of: date, window_days: int, query: GridQuery
+    ) -> pl.DataFrame:
+        """The viewer's offers that match the grid query's filters, unsorted."""
+        return self.offers(viewer, as_of, window_days).filter(*_grid_predicates(query))
+
     def grid(self, viewer: Viewer, as_of: date, window_days: int, query: GridQuery) -> pl.DataFrame:
         """The viewer's offers filtered and sorted for the grid (all matching rows)."""
-        frame = self.offers(viewer, as_of, window_days)
-        return frame.filter(*_grid_predicates(query)).sort(
+        return self.matching(viewer, as_of, window_days, query).sort(
             [query.sort_by if query.sort_by in GRID_SORTABLE else "health_rank", "ncx_rate", "sku"],
             descending=[query.descending, True, False],
             nulls_last=True,
@@ -531,7 +536,7 @@ class VocService:
         viewer: Viewer,
         as_of: date,
         window_days: int,
-        offers: pl.DataFrame,
+        offers: pl.DataFrame | GridQuery,
         *,
         since: date | None = None,
         sources: tuple[str, ...] = (),
@@ -541,13 +546,18 @@ class VocService:
         with_comment: bool = False,
         limit: int = COMMENT_LIMIT,
     ) -> pl.DataFrame:
-        """Feedback of ``offers`` (``seller_id, sku``) that the viewer may see, newest first.
+        """Feedback of ``offers`` that the viewer may see, newest first.
 
-        Only events on or before each offer's as-of day are returned. ``text`` matches the
-        comment case-insensitively as plain text (no pattern syntax).
+        ``offers``: a frame of ``seller_id, sku`` (those the viewer may not see are dropped),
+        or a ``GridQuery`` for the viewer's offers matching its filters. Only events on or
+        before each offer's as-of day are returned. ``text`` matches the comment
+        case-insensitively as plain text (no pattern syntax).
         """
-        visible = self.offers(viewer, as_of, window_days).select("seller_id", "sku")
-        keys = offers.select("seller_id", "sku").join(visible, on=["seller_id", "sku"])
+        if isinstance(offers, GridQuery):
+            keys = self.matching(viewer, as_of, window_days, offers).select("seller_id", "sku")
+        else:
+            visible = self.offers(viewer, as_of, window_days).select("seller_id", "sku")
+            keys = offers.select("seller_id", "sku").join(visible, on=["seller_id", "sku"])
         if keys.height == 0:
             return pl.DataFrame()
         escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -129,3 +129,16 @@ def test_computing_health_prefetches_the_days_trend_index(demo_store):
     assert fresh._prefetch is not None
     fresh._prefetch.join(timeout=60)
     assert ("weeks", fresh._version(), day) in fresh._cache
+
+
+def test_comments_of_a_grid_query_are_those_of_its_matching_offers(svc):
+    day = svc.latest_day()
+    query = GridQuery(health=("poor", "very_poor"))
+    keys = svc.grid(SELLER, day, 90, query).select("seller_id", "sku")
+    by_query = svc.comments(SELLER, day, 90, query, limit=100_000)
+    by_keys = svc.comments(SELLER, day, 90, keys, limit=100_000)
+    assert by_query.height > 0 and by_query.equals(by_keys)
+    assert set(by_query["seller_id"]) == {"S-DEMO"}
+    assert set(by_query["sku"]) <= set(keys["sku"])
+    everyone = svc.comments(CM, day, 90, GridQuery(), limit=100_000)
+    assert everyone["seller_id"].n_unique() > 10  # the query path scopes by viewer, not less
