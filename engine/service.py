@@ -137,6 +137,9 @@ class VocService:
     policy: Policy = DEFAULT_POLICY
     cache_size: int = 8
     _cache: OrderedDict = field(default_factory=OrderedDict)
+    # Row order of recent grid queries (small integer arrays), so paging is a slice.
+    _orders: OrderedDict = field(default_factory=OrderedDict)
+    orders_size: int = 64
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _key_locks: dict = field(default_factory=dict)
     _deleted: dict = field(default_factory=dict)  # data version -> deleted_health cache
@@ -210,24 +213,29 @@ class VocService:
 
     # --- health ------------------------------------------------------------------------
 
-    def _memo(self, key: tuple, build: Callable[[], T]) -> T:
-        """``build()`` once per key, kept in a small LRU; concurrent callers of a key wait."""
+    def _memo(
+        self, key: tuple, build: Callable[[], T], cache: OrderedDict | None = None, size: int = 0
+    ) -> T:
+        """``build()`` once per key, kept in an LRU (the health cache unless ``cache`` and
+        ``size`` are given); concurrent callers of a key wait for one build."""
+        if cache is None:
+            cache, size = self._cache, self.cache_size
         with self._lock:
-            hit = self._cache.get(key)
+            hit = cache.get(key)
             if hit is not None:
-                self._cache.move_to_end(key)
+                cache.move_to_end(key)
                 return hit
             key_lock = self._key_locks.setdefault(key, threading.Lock())
         with key_lock:
             with self._lock:
-                hit = self._cache.get(key)
+                hit = cache.get(key)
             if hit is not None:
                 return hit
             value = build()
             with self._lock:
-                self._cache[key] = value
-                while len(self._cache) > self.cache_size:
-                    self._cache.popitem(last=False)
+                cache[key] = value
+                while len(cache) > size:
+                    cache.popitem(last=False)
                 self._key_locks.pop(key, None)
             return value
 
@@ -311,18 +319,27 @@ class VocService:
 
     def grid(self, viewer: Viewer, as_of: date, window_days: int, query: GridQuery) -> pl.DataFrame:
         """The viewer's offers filtered and sorted for the grid (all matching rows)."""
-        return self.matching(viewer, as_of, window_days, query).sort(
-            [query.sort_by if query.sort_by in GRID_SORTABLE else "health_rank", "ncx_rate", "sku"],
-            descending=[query.descending, True, False],
-            nulls_last=True,
-        )
+        return _grid_sort(self.matching(viewer, as_of, window_days, query), query)
 
     def grid_page(
         self, viewer: Viewer, as_of: date, window_days: int, query: GridQuery, start: int, end: int
     ) -> tuple[pl.DataFrame, int]:
-        """Rows [start, end) of the filtered, sorted grid and the number of matching rows."""
-        frame = self.grid(viewer, as_of, window_days, query)
-        return frame.slice(start, max(0, end - start)), frame.height
+        """Rows [start, end) of the filtered, sorted grid and the number of matching rows.
+
+        The grid's row order (positions in the health frame) is kept per query, so paging
+        through a large grid is a slice, not a new filter and sort of every offer.
+        """
+        frame = self.all_health(as_of, window_days)
+
+        def order() -> np.ndarray:
+            numbered = frame.with_row_index("_row").filter(
+                viewer.offer_filter(), *_grid_predicates(query)
+            )
+            return _grid_sort(numbered, query)["_row"].to_numpy()
+
+        key = ("grid", self._version(), as_of, window_days, viewer, query)
+        rows = self._memo(key, order, self._orders, self.orders_size)
+        return frame[rows[max(0, start) : max(0, end)]], len(rows)
 
     def export(
         self, viewer: Viewer, as_of: date, window_days: int, query: GridQuery
@@ -584,6 +601,15 @@ class VocService:
             if not one:
                 cur.unregister("eval_offers")
             cur.close()
+
+
+def _grid_sort(frame: pl.DataFrame, q: GridQuery) -> pl.DataFrame:
+    """The grid's order: the chosen column (worst health first by default), then rate, SKU."""
+    return frame.sort(
+        [q.sort_by if q.sort_by in GRID_SORTABLE else "health_rank", "ncx_rate", "sku"],
+        descending=[q.descending, True, False],
+        nulls_last=True,
+    )
 
 
 def _grid_predicates(q: GridQuery) -> list[pl.Expr]:

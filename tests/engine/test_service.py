@@ -142,3 +142,23 @@ def test_comments_of_a_grid_query_are_those_of_its_matching_offers(svc):
     assert set(by_query["sku"]) <= set(keys["sku"])
     everyone = svc.comments(CM, day, 90, GridQuery(), limit=100_000)
     assert everyone["seller_id"].n_unique() > 10  # the query path scopes by viewer, not less
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        GridQuery(),
+        GridQuery(sort_by="title", descending=True),
+        GridQuery(health=("fair",), sort_by="orders"),
+        GridQuery(search="no such product anywhere"),
+    ],
+)
+def test_grid_pages_are_slices_of_the_sorted_grid(svc, query):
+    day = svc.latest_day()
+    whole = svc.grid(CM, day, 90, query)
+    for start in (0, 100, max(0, whole.height - 50)):
+        page, count = svc.grid_page(CM, day, 90, query, start, start + 100)
+        assert count == whole.height
+        assert page.equals(whole.slice(start, 100))
+    mine, count = svc.grid_page(SELLER, day, 90, query, 0, 10_000)
+    assert set(mine["seller_id"]) <= {"S-DEMO"} and count == mine.height
