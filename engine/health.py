@@ -16,7 +16,7 @@ import polars as pl
 
 from engine import ncx
 from engine.policy import DEFAULT_POLICY, HEALTH_RANK, PEER_LEVELS, Policy
-from engine.store import latest_day
+from engine.store import has_table, latest_day
 
 LEVEL_KEYS: dict[str, tuple[str, ...]] = {
     "price_band": ("category", "subcategory", "price_band"),
@@ -516,12 +516,9 @@ def deleted_health(
     if cache is not None and key in cache:
         return cache[key]
     frame = None
-    if window_days == DEFAULT_POLICY.window_days and policy == DEFAULT_POLICY:
-        tables = con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [DELETED_TABLE]
-        ).fetchall()[0][0]
-        if tables:
-            frame = con.sql(f"SELECT * FROM {DELETED_TABLE}").pl()
+    stored = window_days == DEFAULT_POLICY.window_days and policy == DEFAULT_POLICY
+    if stored and has_table(con, DELETED_TABLE):
+        frame = con.sql(f"SELECT * FROM {DELETED_TABLE}").pl()
     if frame is None:
         offers = offer_frame(con, None, policy)
         targets = offers.filter(pl.col("deleted_at").is_not_null()).with_columns(
@@ -625,10 +622,7 @@ def _stored_snapshot(
     """The persisted snapshot if it holds exactly this evaluation, else None."""
     if policy != DEFAULT_POLICY or window != DEFAULT_POLICY.window_days:
         return None
-    found = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [SNAPSHOT_TABLE]
-    ).fetchall()[0][0]
-    if not found:
+    if not has_table(con, SNAPSHOT_TABLE):
         return None
     frame = con.sql(f"SELECT * FROM {SNAPSHOT_TABLE}").pl()
     if frame.columns != [*REPORT_COLUMNS, *_EXTRA]:  # written by another code version

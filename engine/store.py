@@ -74,6 +74,15 @@ def is_empty(con: duckdb.DuckDBPyConnection) -> bool:
     )
 
 
+def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """True when the store has a table called ``name``."""
+    return bool(
+        sql.scalar(
+            con, "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+        )
+    )
+
+
 def data_version(con: duckdb.DuckDBPyConnection) -> int:
     """A number bumped by every import; caches of derived results key on it."""
     return int(sql.scalar(con, "SELECT max(data_version) FROM store_meta"))
