@@ -34,7 +34,6 @@ whose manifest names another version of engine/ gets its derived tables refreshe
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import re
@@ -51,6 +50,7 @@ if str(ROOT) not in sys.path:
 
 import numpy as np  # noqa: E402
 import polars as pl  # noqa: E402
+from common import source_fingerprint  # noqa: E402  (bench/common.py)
 
 TABLES = ("offers", "orders", "feedback")
 FORMATS = ("parquet", "csv")
@@ -180,12 +180,7 @@ def ensure_files(name: str, *, seed: int = SEED, tolerance: float = 0.02) -> dic
 
 def engine_fingerprint() -> str:
     """A hash of engine/ (.py and .sql): derived tables built by other code are stale."""
-    digest = hashlib.sha256()
-    for path in sorted((ROOT / "engine").rglob("*")):
-        if path.suffix in (".py", ".sql") and path.is_file():
-            digest.update(str(path.relative_to(ROOT)).encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
+    return source_fingerprint("engine")
 
 
 def _fresh(name: str) -> dict | None:

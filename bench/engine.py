@@ -19,7 +19,6 @@ means the runs competed for the CPU).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import io
 import json
 import os
@@ -38,6 +37,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 sys.path.insert(0, str(ROOT))  # before bench/, so `engine` is the package, not this file
 
+import common  # noqa: E402  (bench/common.py)
 import datagen  # noqa: E402  (bench/datagen.py)
 
 TARGETS = {
@@ -179,14 +179,7 @@ def worker(task: dict) -> dict:
 
 
 def run_worker(task: dict) -> dict:
-    load = os.getloadavg()[0]
-    proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--worker", json.dumps(task)],
-                          cwd=ROOT, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise RuntimeError(f"worker {task['kind']} failed:\n{proc.stderr[-4000:]}")
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
-    result["load"] = load
-    return result
+    return common.run_worker(__file__, task)
 
 
 def repeat(task_of, runs: int, budget: float = REFRESH_BUDGET_S) -> list[dict]:
@@ -230,15 +223,9 @@ def time_cli_report(store_file: Path, runs: int) -> list[dict]:
     return out
 
 
-def code_fingerprint(folders: tuple[str, ...] = ("engine",)) -> str:
+def code_fingerprint() -> str:
     """A hash of the engine's source (other people edit it while benchmarks run)."""
-    digest = hashlib.sha256()
-    for folder in folders:
-        for path in sorted((ROOT / folder).rglob("*")):
-            if path.suffix in (".py", ".sql") and path.is_file():
-                digest.update(str(path.relative_to(ROOT)).encode())
-                digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
+    return common.source_fingerprint("engine")
 
 
 def machine_info() -> dict:

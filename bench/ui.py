@@ -36,12 +36,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import hashlib
 import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -51,6 +49,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 sys.path.insert(0, str(ROOT))
 
+import common  # noqa: E402  (bench/common.py)
 import datagen  # noqa: E402  (bench/datagen.py)
 
 VIEWERS = {
@@ -319,26 +318,12 @@ def worker(task: dict) -> dict:
 
 
 def run_worker(task: dict) -> dict:
-    load = os.getloadavg()[0]
-    proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--worker", json.dumps(task)],
-                          cwd=ROOT, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise RuntimeError(f"worker failed ({task}):\n{proc.stderr[-4000:]}")
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
-    result["load"] = load
-    return result
+    return common.run_worker(__file__, task)
 
 
 def code_fingerprint() -> str:
     """A hash of the app's source (others edit it while benchmarks run)."""
-    digest = hashlib.sha256()
-    paths = [ROOT / "app.py", *(p for folder in ("engine", "callbacks", "layouts")
-                                for p in (ROOT / folder).rglob("*"))]
-    for path in sorted(paths):
-        if path.suffix in (".py", ".sql") and path.is_file():
-            digest.update(str(path.relative_to(ROOT)).encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
+    return common.source_fingerprint("app.py", "engine", "callbacks", "layouts")
 
 
 def pct(xs: list[float], q: float) -> float:
