@@ -1,8 +1,8 @@
 """Voice of the Customer: the Dash app (``serve``) and the command line.
 
 python app.py                      serve the page (builds the demo on first start)
-python app.py import --orders F …  add canonical CSV/Parquet files to the store
-python app.py report --as-of D …   print health per offer as CSV or JSON
+python app.py import FILE ...      add Seller Central reports or canonical files to the store
+python app.py report --as-of D ... print health per offer as CSV or JSON
 python app.py demo [--scale X]     rebuild the store with the demo marketplace
 """
 
@@ -14,17 +14,19 @@ from datetime import date
 from pathlib import Path
 
 from engine import commands, store
+from engine.importers.detect import InputFile
+from engine.pipeline import DEFAULT_SELLER
 
 
-def create_app(store_file: Path):
-    """The Dash app over a read-only connection to ``store_file``."""
+def create_app(store_root: Path):
+    """The Dash app over read-only connections to the store folder's live generation."""
     import dash
 
     from callbacks import register_callbacks, show_error
     from engine.service import VocService
     from layouts.page import layout
 
-    service = VocService.open(store_file)
+    service = VocService.open(store_root)
     app = dash.Dash(
         __name__,
         title="Voice of the Customer",
@@ -62,9 +64,9 @@ def seller_options(service) -> list[dict]:
 def __getattr__(name: str):
     """``app.server`` for a WSGI server (``gunicorn app:server``), built on first access."""
     if name == "server":
-        store_file = store.store_path()
-        commands.ensure_store(store_file)
-        return create_app(store_file).server
+        store_root = store.store_path()
+        commands.ensure_store(store_root)
+        return create_app(store_root).server
     raise AttributeError(name)
 
 
@@ -79,64 +81,127 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="app.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    p.add_argument("--store", help="DuckDB store file (default: $VOC_STORE or data/voc.duckdb)")
-    sub = p.add_subparsers(dest="command")
+    p.add_argument(
+        "--store",
+        metavar="FOLDER",
+        help="the store folder (default: $VOC_STORE, else data/store)",
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
-    s = sub.add_parser("serve", help="serve the page (default)")
-    s.add_argument("--host", default="127.0.0.1")
-    s.add_argument("--port", type=int, default=8050)
-    s.add_argument("--debug", action="store_true")
+    s = sub.add_parser("serve", help="serve the page (the default command)")
+    s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    s.add_argument("--port", type=int, default=8050, help="port to listen on (default 8050)")
+    s.add_argument("--debug", action="store_true", help="Dash debug mode (reloads on changes)")
 
-    i = sub.add_parser("import", help="import canonical CSV/Parquet files")
+    i = sub.add_parser(
+        "import",
+        help="import Seller Central reports and canonical files (any mix, types recognised)",
+        description="Import files into the store. Each file's type is recognised from its "
+        "header: the Seller Central reports (All Orders, FBA customer returns, "
+        "merchant-fulfilled returns, settlement V2, FBA replacements, seller feedback), a "
+        "catalogue, a benchmark, or canonical offers/orders/feedback/actions files. CSV, TSV, "
+        "gzip or Parquet. One import is all or nothing; the page keeps serving meanwhile.",
+    )
+    i.add_argument("files", nargs="*", type=Path, metavar="FILE", help="files to import")
+    i.add_argument(
+        "--seller",
+        default=DEFAULT_SELLER,
+        help="the seller id of Amazon reports and of files without a seller_id column "
+        f"(default {DEFAULT_SELLER})",
+    )
+    i.add_argument(
+        "--catalogue",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a catalogue CSV (sku, category, subcategory, price, brand, ...)",
+    )
+    i.add_argument(
+        "--benchmark",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="peer rates per category, subcategory and price band (peer_rate, peer_offers)",
+    )
     for table in ("offers", "orders", "feedback", "actions"):
-        i.add_argument(f"--{table}", type=Path, metavar="FILE")
-    i.add_argument("--encoding", help="text encoding of CSV files (default: UTF-8, else cp1252)")
+        i.add_argument(
+            f"--{table}", type=Path, metavar="FILE", help=f"a canonical {table} file"
+        )
+    i.add_argument(
+        "--encoding", help="text encoding of the files (default: UTF-8, else cp1252)"
+    )
+    i.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="fail at once when another import is running (default: wait for it)",
+    )
 
-    r = sub.add_parser("report", help="print health per offer")
-    r.add_argument("--as-of", type=_date, help="as-of day (default: latest day in the data)")
-    r.add_argument("--window-days", type=int, default=90)
-    r.add_argument("--seller")
-    r.add_argument("--category")
+    r = sub.add_parser("report", help="print health per offer as CSV or JSON")
+    r.add_argument("--as-of", type=_date, help="as-of day YYYY-MM-DD (default: the latest order day)")
+    r.add_argument("--window-days", type=int, default=90, help="window length in days (default 90)")
+    r.add_argument("--seller", help="only this seller's offers")
+    r.add_argument("--category", help="only offers of this category")
     r.add_argument(
         "--data",
         type=Path,
         metavar="DIR",
-        help="read offers.csv, orders.csv, feedback.csv from DIR instead of the store",
+        help="import the data files in DIR into a temporary store instead of using the store",
     )
-    r.add_argument("--format", choices=("csv", "json"), default="csv")
+    r.add_argument("--format", choices=("csv", "json"), default="csv", help="output format")
 
     d = sub.add_parser("demo", help="rebuild the store with the demo marketplace")
-    d.add_argument("--scale", type=float, default=1.0)
-    d.add_argument("--seed", type=int, default=7)
+    d.add_argument("--scale", type=float, default=1.0, help="size of the marketplace (default 1)")
+    d.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    d.add_argument(
+        "--force", action="store_true", help="replace a store that holds imported data"
+    )
+    d.add_argument(
+        "--amazon-reports",
+        type=Path,
+        metavar="DIR",
+        help="instead, write the featured demo seller's data as Seller Central report files",
+    )
 
     for sp in (s, i, r, d):  # --store is accepted after the command too
         sp.add_argument("--store", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return p
 
 
+def _import_files(args) -> list[InputFile]:
+    files = [InputFile(f) for f in args.files]
+    files += [InputFile(f, "catalogue") for f in args.catalogue]
+    files += [InputFile(f, "benchmark") for f in args.benchmark]
+    files += [
+        InputFile(getattr(args, t), t)
+        for t in ("offers", "orders", "feedback", "actions")
+        if getattr(args, t)
+    ]
+    return files
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    store_file = store.store_path(args.store)
+    store_root = store.store_path(args.store)
     command = args.command or "serve"
     if command == "import":
-        files = {
-            t: getattr(args, t)
-            for t in ("offers", "orders", "feedback", "actions")
-            if getattr(args, t)
-        }
+        files = _import_files(args)
         if not files:
             print(
-                "nothing to import: give --offers, --orders, --feedback and/or --actions",
+                "nothing to import: name the files (e.g. python app.py import reports/*)",
                 file=sys.stderr,
             )
             return 2
-        return commands.run_import(store_file, files, encoding=args.encoding)
+        return commands.run_import(
+            store_root, files, seller=args.seller, encoding=args.encoding, wait=not args.no_wait
+        )
     if command == "report":
         if args.window_days < 1:
             print("--window-days must be at least 1", file=sys.stderr)
             return 2
         return commands.run_report(
-            None if args.data else store_file,
+            None if args.data else store_root,
             as_of=args.as_of,
             window_days=args.window_days,
             seller_id=args.seller,
@@ -145,10 +210,11 @@ def main(argv: list[str] | None = None) -> int:
             fmt=args.format,
         )
     if command == "demo":
-        commands.build_demo(store_file, scale=args.scale, seed=args.seed)
-        return 0
-    commands.ensure_store(store_file)
-    app = create_app(store_file)
+        if args.amazon_reports:
+            return commands.write_demo_reports(args.amazon_reports, seed=args.seed)
+        return commands.build_demo(store_root, scale=args.scale, seed=args.seed, force=args.force)
+    commands.ensure_store(store_root)
+    app = create_app(store_root)
     app.run(
         host=getattr(args, "host", "127.0.0.1"),
         port=getattr(args, "port", 8050),

@@ -4,33 +4,37 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import TextIO
 
 from tqdm import tqdm
 
-from engine import store
+from engine import pipeline, store
+from engine.generations import Store, StoreError
+from engine.importers.detect import InputFile
 from engine.importers.errors import InputError
 from engine.report import report_frame, write_report
 
-DATA_FILES = {"offers": "offers.csv", "orders": "orders.csv", "feedback": "feedback.csv"}
+DATA_EXTENSIONS = (".csv", ".tsv", ".txt", ".gz", ".parquet")
 
 
 class _Steps:
-    """A progress bar over the named steps of a long job, printed to stderr."""
+    """A progress line over the named steps of a long job, printed to stderr."""
 
-    def __init__(self, total: int, desc: str) -> None:
+    def __init__(self, desc: str) -> None:
         self.bar = tqdm(
-            total=total,
             desc=desc,
             unit="step",
             file=sys.stderr,
             leave=False,
-            bar_format="{desc}: {n_fmt}/{total_fmt} {postfix}",
+            bar_format="{desc}: {postfix} [{elapsed}]",
         )
 
     def __call__(self, message: str) -> None:
+        if "waiting" in message:  # another import holds the lock: say it on its own line
+            tqdm.write(message, file=sys.stderr)
         self.bar.set_postfix_str(message)
         self.bar.update(1)
 
@@ -39,24 +43,28 @@ class _Steps:
 
 
 def run_import(
-    store_file: Path,
-    files: dict[str, Path],
+    store_root: Path,
+    files: Sequence[InputFile],
     *,
+    seller: str = pipeline.DEFAULT_SELLER,
     encoding: str | None = None,
+    wait: bool = True,
     out: TextIO = sys.stdout,
 ) -> int:
-    """Import canonical files into the store; print a summary. Exit code 0, or 2 on bad input."""
-    steps = _Steps(total=2 * len(files) + 1, desc="import")
-    con = store.connect(store_file)
-    con.execute("SET enable_progress_bar = true")  # DuckDB's own bar for long scans
+    """Import files into the store; print a summary. Exit code 0, or 2 on bad input."""
+    steps = _Steps("import")
     try:
-        summary = store.import_files(con, files, encoding=encoding, progress=steps)
+        summary = pipeline.import_into_store(
+            store_root, files, seller=seller, encoding=encoding, progress=steps, wait=wait
+        )
     except InputError as err:
         steps.close()
         print(f"import failed, the store is unchanged:\n{err}", file=sys.stderr)
         return 2
-    finally:
-        con.close()
+    except StoreError as err:
+        steps.close()
+        print(f"import not started: {err}", file=sys.stderr)
+        return 2
     steps.close()
     for line in summary.lines():
         print(line, file=out)
@@ -64,67 +72,91 @@ def run_import(
 
 
 def build_demo(
-    store_file: Path, *, scale: float = 1.0, seed: int = 7, out: TextIO = sys.stderr
-) -> None:
-    """Replace the store with the deterministic demo marketplace."""
+    store_root: Path,
+    *,
+    scale: float = 1.0,
+    seed: int = 7,
+    force: bool = False,
+    out: TextIO = sys.stderr,
+) -> int:
+    """Replace the store with the deterministic demo marketplace (refused over imported
+    data unless ``force``). Exit code 0, or 2 when refused."""
     from engine import demo
 
     started = time.perf_counter()
+    try:
+        pipeline.refuse_imported(store_root, force)
+    except StoreError as err:
+        print(f"demo not built: {err}", file=out)
+        return 2
     print(
-        f"building the demo marketplace (scale {scale:g}, seed {seed}) in {store_file} …", file=out
+        f"building the demo marketplace (scale {scale:g}, seed {seed}) in {store_root} …", file=out
     )
     data = demo.generate(scale=scale, seed=seed)
     generated = time.perf_counter() - started
-    tmp = store_file.with_name(store_file.name + ".building")
-    tmp.unlink(missing_ok=True)
-    con = store.connect(tmp)
-    try:
-        summary = store.load_frames(
-            con,
-            {
-                "offers": data.offers,
-                "orders": data.orders,
-                "feedback": data.feedback,
-                "actions": data.actions,
-            },
-        )
-        con.execute("CHECKPOINT")
-    finally:
-        con.close()
-    tmp.replace(store_file)  # atomic: a reader never sees a half-built demo
-    Path(str(tmp) + ".wal").unlink(missing_ok=True)
+    summary = pipeline.build_store(
+        store_root,
+        {"offers": data.offers, "orders": data.orders, "feedback": data.feedback,
+         "actions": data.actions},
+        force=force,
+    )  # fmt: skip
     for line in summary.lines():
         print(line, file=out)
     print(
         f"demo generated in {generated:.1f} s, ready in {time.perf_counter() - started:.1f} s",
         file=out,
     )
+    return 0
 
 
-def ensure_store(store_file: Path, *, out: TextIO = sys.stderr) -> None:
-    """Build the demo when the store is missing or empty (first start); rebuild the derived
-    tables when the store was made by an older version that lacks some of them."""
-    if store_file.exists():
-        con = store.connect(store_file)
-        try:
-            tables = {
-                r[0]
-                for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
-            }
-            if not store.is_empty(con):
-                if not set(store.DERIVED_TABLES) <= tables:
-                    print("refreshing derived tables made by an older version …", file=out)
-                    con.execute("BEGIN TRANSACTION")
-                    store.refresh(con)
-                    con.execute("COMMIT")
-                return
-        finally:
-            con.close()
-    build_demo(store_file)
+def write_demo_reports(directory: Path, *, seed: int = 7, out: TextIO = sys.stderr) -> int:
+    """Write the featured demo seller's data as Seller Central report files."""
+    from engine import demo
+    from engine.demo_reports import write_amazon_reports
+
+    data = demo.generate(scale=1.0, seed=seed)
+    paths = write_amazon_reports(data, directory)
+    for p in paths:
+        print(f"wrote {p}", file=out)
+    print(
+        "import them with:  python app.py --store data/my-store import "
+        f"{directory}/*   (then: python app.py --store data/my-store serve)",
+        file=out,
+    )
+    return 0
+
+
+def ensure_store(store_root: Path, *, out: TextIO = sys.stderr) -> None:
+    """Build the demo when the store holds no data yet (first start); rebuild the derived
+    tables, as a new generation, when an older version made them."""
+    target = Store(store_root)
+    if not target.exists():
+        build_demo(store_root, out=out)
+        return
+    _, con = target.connect()
+    try:
+        missing = not all(store.has_table(con, t) for t in store.DERIVED_TABLES)
+    finally:
+        con.close()
+    if missing:
+        print("refreshing derived tables made by an older version …", file=out)
+        with target.write() as writing:
+            store.ensure_schema(writing.con)
+            with store.transaction(writing.con):
+                pipeline.refresh(writing.con)
+
+
+def data_files(directory: Path) -> list[InputFile]:
+    """Every data file in a folder (recognised by type when imported)."""
+    return [
+        InputFile(p)
+        for p in sorted(directory.iterdir())
+        if p.is_file() and p.name.lower().endswith(DATA_EXTENSIONS)
+    ]
 
 
 def run_report(
-    store_file: Path | None,
+    store_root: Path | None,
     *,
     as_of: date | None,
     window_days: int,
@@ -134,27 +166,25 @@ def run_report(
     fmt: str,
     out: TextIO = sys.stdout,
 ) -> int:
-    """Print the per-offer report. ``data_dir`` reads canonical CSVs into a temporary store."""
+    """Print the per-offer report. ``data_dir`` imports its files into a temporary store."""
     if data_dir is not None:
-        files = {t: data_dir / name for t, name in DATA_FILES.items() if (data_dir / name).exists()}
+        files = data_files(data_dir) if data_dir.is_dir() else []
         if not files:
-            print(f"no {', '.join(DATA_FILES.values())} in {data_dir}", file=sys.stderr)
+            print(f"no data files (.csv, .tsv, .txt, .gz, .parquet) in {data_dir}", file=sys.stderr)
             return 2
         con = store.connect(None)
         try:
-            store.import_files(con, files)
+            pipeline.import_files(con, files)
         except InputError as err:
             print(f"cannot read {data_dir}:\n{err}", file=sys.stderr)
             return 2
     else:
-        assert store_file is not None
-        if not store_file.exists():
-            print(
-                f"no store at {store_file}: run `python app.py demo` or `import` first",
-                file=sys.stderr,
-            )
+        assert store_root is not None
+        try:
+            _, con = Store(store_root).connect()
+        except StoreError as err:
+            print(f"{err}: run `python app.py demo` or `import` first", file=sys.stderr)
             return 2
-        con = store.connect(store_file, read_only=True)
     try:
         frame = report_frame(
             con, as_of=as_of, window_days=window_days, seller_id=seller_id, category=category

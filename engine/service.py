@@ -22,6 +22,7 @@ import numpy as np
 import polars as pl
 
 from engine import sql, store
+from engine.generations import Reader, Store
 from engine.health import LEVEL_KEYS, MARKETPLACE, Viewer, offer_health, wilson_interval
 from engine.policy import DEFAULT_POLICY, HEALTH_LEVELS, Policy
 
@@ -131,9 +132,14 @@ NUMBER_OPERATORS = frozenset(
 
 @dataclass
 class VocService:
-    """The page's data access. Open with ``VocService.open(path)``."""
+    """The page's data access. Open with ``VocService.open(store_folder)``.
 
-    con: duckdb.DuckDBPyConnection
+    ``source`` gives the current (version, connection): for a store folder, the live
+    generation, renewed when an import makes a new one live (engine.generations.Reader),
+    so every request sees complete data and the next request after an import sees it.
+    """
+
+    source: Callable[[], tuple[int, duckdb.DuckDBPyConnection]]
     policy: Policy = DEFAULT_POLICY
     cache_size: int = 8
     _cache: OrderedDict = field(default_factory=OrderedDict)
@@ -143,22 +149,31 @@ class VocService:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _key_locks: dict = field(default_factory=dict)
     _deleted: dict = field(default_factory=dict)  # data version -> deleted_health cache
-    # Set for a read-only file connection: it holds DuckDB's shared file lock, so no import
-    # can change the data while it is open and the version is read once.
-    _fixed_version: int | None = None
     # Build the trend index of an as-of day in the background once its health is computed.
     prefetch_trends: bool = True
     _prefetch: threading.Thread | None = None
+    _reader: Reader | None = None
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str], policy: Policy = DEFAULT_POLICY) -> VocService:
-        service = cls(store.connect(Path(path), read_only=True), policy)
-        service._fixed_version = service._version()
-        return service
+    def open(cls, root: str | os.PathLike[str], policy: Policy = DEFAULT_POLICY) -> VocService:
+        """Over a store folder's live generation (read-only)."""
+        reader = Reader(Store(Path(root)))
+        reader.current()  # fail now, not on the first request, when there is no data
+        return cls(reader.current, policy, _reader=reader)
+
+    @classmethod
+    def over(cls, con: duckdb.DuckDBPyConnection, policy: Policy = DEFAULT_POLICY) -> VocService:
+        """Over one connection whose data does not change while the service is used."""
+        version = store.data_version(con)
+        return cls(lambda: (version, con), policy)
+
+    def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A cursor for one request (DuckDB connections are not shared across threads)."""
-        return self.con.cursor()
+        return self.source()[1].cursor()
 
     # --- basics ------------------------------------------------------------------------
 
@@ -240,13 +255,8 @@ class VocService:
             return value
 
     def _version(self) -> int:
-        if self._fixed_version is not None:
-            return self._fixed_version
-        cur = self.cursor()
-        try:
-            return store.data_version(cur)
-        finally:
-            cur.close()
+        """The data version requests see now (caches key on it)."""
+        return self.source()[0]
 
     def all_health(self, as_of: date, window_days: int) -> pl.DataFrame:
         """Every offer's health (marketplace view), computed once per (version, day, window).

@@ -199,6 +199,18 @@ def reason_classification(code: str | None) -> tuple[str, str] | None:
     return None
 
 
+def is_known_reason(code: str | None) -> bool:
+    """Whether a raw reason code is one the tables know (decided by it, or known to leave
+    the decision to the comment, like OTHER or replacement code 0). An unknown code is
+    decided by the comment too, but an importer warns about it."""
+    key = normalise_reason(code)
+    if key is None or key in TEXT_DECIDED_CODES:
+        return True
+    if reason_classification(key) is not None:
+        return True
+    return key.isascii() and key.isdigit() and int(key) in REPLACEMENT_CODES
+
+
 def reason_map_rows() -> list[tuple[str, str, str]]:
     """Rows (code, issue_type, theme) of the reason_map table, prefixes as ``PREFIX*``."""
     rows = [(code, it, theme) for code, (it, theme) in REASON_CODES.items()]
@@ -1036,7 +1048,8 @@ def load_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def classify_sql() -> str:
+def classify_sql(source: str = "feedback") -> str:
     """The text of classify.sql: one SELECT of (feedback_id, issue_type, theme, counted,
-    not_counted_reason) over feedback, reason_map and theme_lexicon."""
-    return CLASSIFY_SQL_PATH.read_text(encoding="utf-8")
+    not_counted_reason) over ``source`` (a trusted relation name with the feedback
+    columns: the feedback table by default), reason_map and theme_lexicon."""
+    return CLASSIFY_SQL_PATH.read_text(encoding="utf-8").replace("{feedback}", source)

@@ -7,19 +7,20 @@ from pathlib import Path
 
 import pytest
 
-from engine import commands, store
+from engine import commands
+from engine.generations import connect_live
 
 
 @pytest.fixture(scope="session")
 def demo_store(tmp_path_factory) -> Path:
     """A store holding the default demo marketplace (scale 1, seed 7)."""
-    path = tmp_path_factory.mktemp("demo") / "voc.duckdb"
+    path = tmp_path_factory.mktemp("demo") / "store"
     commands.build_demo(path, out=io.StringIO())
     return path
 
 
 @pytest.fixture
 def demo_con(demo_store):
-    con = store.connect(demo_store, read_only=True)
+    con = connect_live(demo_store)
     yield con
     con.close()

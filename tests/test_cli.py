@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 import app
-from engine import store
+from engine import pipeline, store
+from engine.generations import Store, connect_live
 from engine.health import REPORT_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,7 +53,7 @@ def run(*args: str) -> subprocess.CompletedProcess:
 
 
 def table_counts(path: Path) -> dict[str, int]:
-    con = store.connect(path, read_only=True)
+    con = connect_live(path)
     try:
         return {
             t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]
@@ -63,7 +64,7 @@ def table_counts(path: Path) -> dict[str, int]:
 
 
 def test_import_then_reimport_changes_nothing(tmp_path, data_dir):
-    target = tmp_path / "s.duckdb"
+    target = tmp_path / "s"
     args = [
         "--store",
         str(target),
@@ -77,12 +78,14 @@ def test_import_then_reimport_changes_nothing(tmp_path, data_dir):
     assert counts["orders"] == 4 and counts["feedback"] == 3
     second = run(*args)
     assert second.returncode == 0, second.stderr
-    assert "0 new, 4 already stored" in second.stdout
+    assert "0 new, 0 updated, 4 unchanged" in second.stdout
+    assert "nothing changed" in second.stdout
     assert table_counts(target) == counts
+    assert Store(target).generation() == 1  # not even a new version
 
 
 def test_bad_file_leaves_the_store_exactly_as_it_was(tmp_path, data_dir):
-    target = tmp_path / "s.duckdb"
+    target = tmp_path / "s"
     assert (
         run(
             "--store",
@@ -109,7 +112,7 @@ def test_bad_file_leaves_the_store_exactly_as_it_was(tmp_path, data_dir):
 
 
 def test_report_columns_formats_and_data_dir_leave_the_store_untouched(tmp_path, data_dir):
-    target = tmp_path / "untouched.duckdb"
+    target = tmp_path / "untouched"
     result = run("--store", str(target), "report", "--as-of", "2026-06-20", "--data", str(data_dir))
     assert result.returncode == 0, result.stderr
     assert not target.exists()
@@ -141,10 +144,11 @@ def test_report_columns_formats_and_data_dir_leave_the_store_untouched(tmp_path,
     assert [r["sku"] for r in records] == ["C"] and records[0]["ncx_rate"] == 0.0
 
 
-def test_report_without_as_of_uses_the_latest_day(data_dir):
+def test_report_without_as_of_uses_the_latest_order_day(data_dir):
     result = run("report", "--data", str(data_dir), "--format", "json")
     assert result.returncode == 0, result.stderr
-    assert {r["last_updated"] for r in json.loads(result.stdout)} >= {"2026-06-11"}
+    # the latest order (O2, 2026-06-02; O3 is cancelled), not the later feedback (06-12)
+    assert max(r["last_updated"] or "" for r in json.loads(result.stdout)) == "2026-06-02"
 
 
 def test_parser_accepts_store_before_and_after_the_command():
@@ -155,14 +159,16 @@ def test_parser_accepts_store_before_and_after_the_command():
 def test_first_start_rebuilds_derived_tables_missing_from_an_older_store(tmp_path, data_dir):
     from engine import commands
 
-    target = tmp_path / "old.duckdb"
-    con = store.connect(target)
-    store.import_files(con, {"offers": data_dir / "offers.csv", "orders": data_dir / "orders.csv"})
+    target = tmp_path / "old"
+    files = {"offers": data_dir / "offers.csv", "orders": data_dir / "orders.csv"}
+    pipeline.import_into_store(target, files)
+    live = Store(target).live()
+    con = store.connect(live)
     con.execute("DROP TABLE offer_activity")
     con.close()
     commands.ensure_store(target, out=io.StringIO())
     assert table_counts(target)["orders"] == 4  # the data was kept, not replaced by the demo
-    con = store.connect(target, read_only=True)
+    con = connect_live(target)
     try:
         assert con.execute("SELECT count(*) FROM offer_activity").fetchall()[0][0] == 2
     finally:

@@ -1,6 +1,8 @@
 -- Every feedback event's issue type, theme and whether it counts (DESIGN.md 4.1-4.2).
 -- Returns feedback_id, issue_type, theme, counted, not_counted_reason (NULL when counted),
 -- with exactly the semantics of engine.themes.classify and engine.themes.counted.
+-- {feedback} is the relation classified: feedback rows (engine.themes.classify_sql fills it
+-- in, e.g. with the feedback table or the rows of the offers an import changed).
 --
 -- Needs engine.themes.load_reference_tables(con) first, on the same connection: it fills
 -- reason_map and theme_lexicon and copies the lexicon regexes, in priority order, into the
@@ -58,7 +60,7 @@ normalised AS (
                 ''
             )
         END AS code
-    FROM feedback AS f
+    FROM {feedback} AS f
     CROSS JOIN guard
     WHERE guard.ok
 ),

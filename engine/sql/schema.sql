@@ -17,6 +17,8 @@ CREATE TABLE IF NOT EXISTS offers (
     deleted_at    DATE
 );
 
+-- updated_at: when the marketplace last changed the order (All Orders last-updated-date):
+-- a later report of the order replaces the stored one only when it is newer.
 CREATE TABLE IF NOT EXISTS orders (
     order_id       VARCHAR NOT NULL,
     seller_id      VARCHAR NOT NULL,
@@ -24,7 +26,8 @@ CREATE TABLE IF NOT EXISTS orders (
     purchase_date  TIMESTAMP NOT NULL,
     quantity       INTEGER NOT NULL,
     status         VARCHAR NOT NULL,
-    sold_by_seller BOOLEAN NOT NULL
+    sold_by_seller BOOLEAN NOT NULL,
+    updated_at     TIMESTAMP
 );
 
 CREATE TABLE IF NOT EXISTS feedback (
@@ -50,8 +53,26 @@ CREATE TABLE IF NOT EXISTS actions (
     note        VARCHAR
 );
 
--- One row per store; bumped by every import so caches keyed on it never go stale.
+-- Peer rates a seller brings from outside (a benchmark file): where an offer's group has a
+-- row, its rate replaces the one computed from the store (DESIGN.md 4.3, peer basis).
+-- subcategory and price_band NULL: the row is for the whole category (or subcategory).
+CREATE TABLE IF NOT EXISTS benchmark (
+    category    VARCHAR NOT NULL,
+    subcategory VARCHAR,
+    price_band  VARCHAR,
+    peer_rate   DOUBLE NOT NULL,
+    peer_offers INTEGER
+);
+
+-- One row per store; data_version is bumped by every import that changed something, so
+-- caches keyed on it never go stale. origin: 'demo' or 'import' (demo refuses to replace
+-- imported data without --force).
 CREATE TABLE IF NOT EXISTS store_meta (
     data_version BIGINT NOT NULL,
-    refreshed_at TIMESTAMP
+    refreshed_at TIMESTAMP,
+    origin       VARCHAR
 );
+
+-- Columns added after the first version, for stores made by an earlier one.
+ALTER TABLE orders ADD COLUMN IF NOT EXISTS updated_at TIMESTAMP;
+ALTER TABLE store_meta ADD COLUMN IF NOT EXISTS origin VARCHAR;

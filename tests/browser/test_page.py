@@ -12,7 +12,7 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import expect
 
-from engine import store
+from engine.generations import connect_live
 from engine.health import Viewer
 from engine.service import GridQuery, VocService
 
@@ -44,7 +44,7 @@ COMMENT_ROWS = "#comments-grid .ag-center-cols-container .ag-row"
 def service(demo_store):
     svc = VocService.open(demo_store)
     yield svc
-    svc.con.close()
+    svc.close()
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +60,7 @@ def demo_counts(service, demo_day) -> dict[str, int]:
 @pytest.fixture(scope="module")
 def hostile_comments(demo_store) -> list[tuple[str, str, str]]:
     """(seller_id, sku, comment) of the demo's comments carrying HTML/script payloads."""
-    con = store.connect(demo_store, read_only=True)
+    con = connect_live(demo_store)
     try:
         rows = con.execute(
             "SELECT seller_id, sku, comment FROM feedback "
@@ -75,7 +75,7 @@ def hostile_comments(demo_store) -> list[tuple[str, str, str]]:
 @pytest.fixture(scope="module")
 def demo_feedback(demo_store) -> tuple[set[str], set[str]]:
     """(SKUs of the demo seller's offers, feedback ids of the demo seller)."""
-    con = store.connect(demo_store, read_only=True)
+    con = connect_live(demo_store)
     try:
         skus = {
             r[0]

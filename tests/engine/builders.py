@@ -8,7 +8,7 @@ from typing import Any
 
 import polars as pl
 
-from engine import store
+from engine import pipeline, store
 
 SCHEMAS: dict[str, dict[str, Any]] = {
     "offers": {
@@ -125,7 +125,7 @@ def frame(table: str, rows: list[dict[str, Any]]) -> pl.DataFrame:
 def build(offers: list[dict], orders: list[dict], feedback: list[dict] | None = None):
     """An in-memory store holding these rows, derived tables refreshed."""
     con = store.connect(None)
-    store.load_frames(
+    pipeline.load_frames(
         con,
         {
             "offers": frame("offers", offers),

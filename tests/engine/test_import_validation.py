@@ -67,7 +67,9 @@ def test_table_columns_follow_schema_sql():
         "quantity",
         "status",
         "sold_by_seller",
+        "updated_at",
     ]
+    assert not orders["updated_at"].required
     assert orders["purchase_date"].type == "TIMESTAMP" and orders["purchase_date"].required
     assert TABLE_COLUMNS["offers"]["price"].type == "DECIMAL(12, 2)"
     assert not TABLE_COLUMNS["offers"]["price"].required
@@ -205,6 +207,7 @@ def test_columns_in_any_order_with_extra_columns_and_odd_header_case(con, tmp_pa
             "quantity": 2,
             "status": "shipped",
             "sold_by_seller": True,  # column absent -> true
+            "updated_at": None,
         }
     ]
 
@@ -237,14 +240,19 @@ def test_unique_stage_names_and_session_settings_restored(con, tmp_path):
 def test_runs_inside_the_callers_transaction(tmp_path):
     good = write(tmp_path, "orders.csv", ORDERS_HEADER + "\nO1,S1,A,2026-03-01,2,shipped,1\n")
     bad = write(tmp_path, "bad.csv", ORDERS_HEADER + "\nO1,S1,A,nope,2,shipped,1\nO1\n")
-    dup = write(tmp_path, "dup.csv", ORDERS_HEADER + "\nO1,S1,A,2026-03-01,2,shipped,1\n" * 2)
+    dup = write(
+        tmp_path,
+        "dup.csv",
+        "feedback_id,seller_id,sku,event_date,source\nF1,S1,A,2026-03-01,return\n"
+        "F1,S1,B,2026-03-01,return\n",
+    )
     con = duckdb.connect(str(tmp_path / "store.duckdb"))
     con.execute(SCHEMA_PATH.read_text("utf-8"))
     con.execute("BEGIN")
     staged = stage_file(con, good, "orders")
-    for path in (bad, dup):
+    for path, table in ((bad, "orders"), (dup, "feedback")):
         with pytest.raises(InputError):
-            stage_file(con, path, "orders")
+            stage_file(con, path, table)
     # the transaction is still usable after validation errors
     con.execute(f'INSERT INTO orders SELECT * FROM "{staged.stage}"')
     con.execute("COMMIT")
@@ -256,13 +264,31 @@ def test_runs_inside_the_callers_transaction(tmp_path):
 
 
 def test_missing_required_column_names_file_and_column(con, tmp_path):
-    path = write(tmp_path, "orders.csv", "order_id,seller_id,purchase-date,quantity\nO1,S1,x,1\n")
+    path = write(tmp_path, "orders.csv", "order_id,seller_id,purchase_day,quantity\nO1,S1,x,1\n")
     err, msgs = problems_of(con, path, "orders")
     missing = {p.column for p in err.problems}
     assert missing == {"sku", "purchase_date", "status"}
     assert all(p.row is None and p.file == "orders.csv" for p in err.problems)
     assert any("orders.csv, column purchase_date: required column is missing" in m for m in msgs)
-    assert "'purchase-date'" in str(err)  # suggests the near miss
+    assert "'purchase_day'" in str(err)  # suggests the near miss
+
+
+def test_header_names_ignore_case_spaces_dashes_and_underscores(con, tmp_path):
+    path = write(
+        tmp_path,
+        "orders.csv",
+        "Order ID,seller-id,SKU,Purchase Date,quantity,STATUS\nO1,S1,A,2026-03-01,1,shipped\n",
+    )
+    staged = stage_file(con, path, "orders")
+    assert rows(con, staged)[0]["order_id"] == "O1"
+
+
+def test_seller_option_fills_a_missing_seller_id_column(con, tmp_path):
+    path = write(tmp_path, "reviews.csv", "feedback_id,sku,event_date,source\nR1,A,2026-03-01,review\n")
+    err, _ = problems_of(con, path, "feedback")
+    assert "--seller" in str(err) and err.problems[0].column == "seller_id"
+    staged = stage_file(con, path, "feedback", seller="me")
+    assert rows(con, staged)[0]["seller_id"] == "me"
 
 
 BAD_VALUES = [
@@ -341,38 +367,67 @@ def test_bad_feedback_source_rating_and_offer_enumerations(con, tmp_path):
     assert "expected an ISO 8601 date such as 2026-03-01" in msgs[3]
 
 
-def test_duplicate_keys_name_both_rows(con, tmp_path):
+def test_lines_of_one_order_are_kept_for_the_merge_step(con, tmp_path):
     path = write(
         tmp_path,
         "orders.csv",
         ORDERS_HEADER + "\n"
         "O1,S1,A,2026-03-01,1,shipped,1\n"
-        "O2,S1,A,2026-03-01,1,shipped,1\n"
-        "O1,S1,B,2026-03-01,1,shipped,1\n"
-        "O1,S1,A,2026-03-02,2,shipped,1\n"
-        "O2,S1,A,2026-03-01,1,shipped,1\n"
+        "O1,S1,A,2026-03-01,1,cancelled,1\n"
         "O1,S1,A,2026-03-01,1,shipped,1\n",
     )
-    err, msgs = problems_of(con, path, "orders")
+    staged = stage_file(con, path, "orders")
+    assert staged.rows == 3 and len(rows(con, staged)) == 3  # merged by engine.importers.merge
+
+
+def test_contradicting_rows_of_one_key_name_both_rows(con, tmp_path):
+    path = write(
+        tmp_path,
+        "feedback.csv",
+        "feedback_id,seller_id,sku,event_date,source\n"
+        "F1,S1,A,2026-03-01,return\n"
+        "F2,S1,A,2026-03-01,return\n"
+        "F1,S1,B,2026-03-01,return\n"
+        "F2,S1,A,2026-03-01,return\n"
+        "F3,S1,A,2026-03-01,return\n"
+        "F2,S1,A,2026-03-02,return\n",
+    )
+    err, msgs = problems_of(con, path, "feedback")
     assert msgs == [
-        "orders.csv rows 2 and 5: duplicate key (order_id='O1', seller_id='S1', sku='A')",
-        "orders.csv rows 3 and 6: duplicate key (order_id='O2', seller_id='S1', sku='A')",
+        "feedback.csv rows 2 and 4: duplicate key (feedback_id='F1') with different values "
+        "in the two rows",
+        "feedback.csv rows 3 and 5: duplicate key (feedback_id='F2') with different values "
+        "in the two rows",
     ]
-    assert err.problems[0].row == 2 and err.problems[0].also_row == 5
+    assert err.problems[0].row == 2 and err.problems[0].also_row == 4
 
 
-def test_duplicate_keys_compare_canonical_values(con, tmp_path):
+def test_identical_rows_are_kept_once(con, tmp_path):
     path = write(
         tmp_path,
         "actions.csv",
         "seller_id,sku,action_date,action\n"
         "S1,A,2026-03-01,relisted\n"
-        "S1, A ,2026-03-01T10:00:00Z,relisted\n",
+        "S1, A ,2026-03-01T00:00:00Z,relisted\n"
+        "S1,B,2026-03-01,relisted\n",
     )
-    _, msgs = problems_of(con, path, "actions")
+    staged = stage_file(con, path, "actions")
+    assert staged.rows == 3 and staged.repeats == 1
+    assert [r["sku"] for r in rows(con, staged)] == ["A", "B"]
+
+
+def test_duplicate_keys_compare_canonical_values(con, tmp_path):
+    path = write(
+        tmp_path,
+        "offers.csv",
+        "seller_id,sku,title\n"
+        "S1,A,Pillow\n"
+        "S1, A ,Duvet\n",
+    )
+    _, msgs = problems_of(con, path, "offers")
     assert msgs == [
-        "actions.csv rows 2 and 3: duplicate key "
-        "(seller_id='S1', sku='A', action_date=2026-03-01, action='relisted')"
+        "offers.csv rows 2 and 3: duplicate key (seller_id='S1', sku='A') with different "
+        "values in the two rows"
     ]
 
 
@@ -687,7 +742,14 @@ def test_parquet_bad_values_use_one_based_data_rows(con, tmp_path):
         "(expected a whole number from 1 to 5 such as 4, or empty)",
         "feedback.parquet row 3, column seller_id: empty, but a value is required "
         "(expected a value such as A1B2C3D4E5F6G7)",
-        "feedback.parquet rows 1 and 4: duplicate key (feedback_id='F1')",
+    ]
+    pl.read_parquet(path).with_columns(
+        event_date=pl.lit("2026-03-01"), seller_id=pl.lit("S1"), rating=None
+    ).write_parquet(path)
+    _, msgs = problems_of(con, path, "feedback")
+    assert msgs == [
+        "feedback.parquet rows 1 and 4: duplicate key (feedback_id='F1') with different "
+        "values in the two rows"
     ]
 
 

@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 
 from engine import store
+from engine.generations import Store
 from engine.health import Viewer, offer_health
 from engine.report import report_frame
 
@@ -84,7 +85,7 @@ def test_demo_seller_has_every_health_level(demo_con):
 
 def test_the_stored_snapshot_answers_only_the_latest_day_default_window(demo_store, tmp_path):
     copy = tmp_path / "voc.duckdb"
-    shutil.copy(demo_store, copy)
+    shutil.copy(Store(demo_store).live(), copy)
     con = store.connect(copy)
     try:
         latest = store.latest_day(con)

@@ -1,0 +1,206 @@
+"""Which importer reads a file: recognised by its header, or named by the caller.
+
+``FILE_TYPES`` lists every type the command line and the page accept, most specific first:
+the Seller Central reports of docs/amazon-reports.md, a catalogue and a benchmark, and the
+canonical tables. ``stage_input`` stages one file with its importer and returns the parts
+for the merge step. A file of no known type is an error naming the file and listing the
+types it could be, with the headers each needs.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from engine.importers import canonical, catalogue, staging
+from engine.importers.amazon import orders, replacements, returns, seller_feedback, settlement
+from engine.importers.canonical import TABLE_COLUMNS, normalise_header
+from engine.importers.errors import InputError, Problem
+from engine.importers.merge import Part
+
+Stager = Callable[..., tuple[list[Part], list[str]]]
+
+
+@dataclass(frozen=True)
+class FileType:
+    kind: str
+    label: str
+    needs: str  # the headers it needs, for the unknown-type message
+    matches: Callable[[set[str], list[str], list[list[str]]], bool]
+    stage: Stager
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """A file to import; ``kind`` names its type (None: recognise it by its header)."""
+
+    path: Path
+    kind: str | None = None
+
+
+@dataclass
+class StagedInput:
+    """One file, staged: its type, rows read, notes for the summary, and its parts."""
+
+    file: str
+    kind: str
+    label: str
+    rows: int
+    parts: list[Part]
+    notes: list[str]
+
+
+def _canonical(table: str) -> Stager:
+    def stage(con, path, *, seller, encoding=None, max_problems=20):
+        staged = canonical.stage_file(
+            con, path, table, encoding=encoding, max_problems=max_problems, seller=seller
+        )
+        notes = []
+        if staged.repeats:
+            notes.append(f"{staged.repeats:,} repeated identical rows counted once")
+        return [Part(table, staged.stage, staged)], notes
+
+    return stage
+
+
+def _canonical_matches(table: str) -> Callable[[set[str], list[str], list[list[str]]], bool]:
+    needed = {
+        normalise_header(c)
+        for c, spec in TABLE_COLUMNS[table].items()
+        if spec.required and c != "seller_id" and (table, c) != ("orders", "sold_by_seller")
+    }
+
+    def matches(normal: set[str], _names: list[str], _rows: list[list[str]]) -> bool:
+        if not needed <= normal:
+            return False
+        if table == "offers":  # any file has seller_id and sku: offers only without others' keys
+            return "seller-id" in normal and not normal & {"order-id", "feedback-id", "action"}
+        return True
+
+    return matches
+
+
+def _by_header(test: Callable[[set[str]], bool]):
+    return lambda normal, _names, _rows: test(normal)
+
+
+FILE_TYPES: tuple[FileType, ...] = (
+    FileType(orders.KIND, orders.LABEL, orders.NEEDS, _by_header(orders.matches), orders.stage),
+    FileType(
+        returns.FBA_KIND, returns.FBA_LABEL, returns.FBA_NEEDS,
+        _by_header(returns.fba_matches), returns.stage_fba,
+    ),
+    FileType(
+        returns.MFN_KIND, returns.MFN_LABEL, returns.MFN_NEEDS,
+        _by_header(returns.mfn_matches), returns.stage_mfn,
+    ),
+    FileType(
+        settlement.KIND, settlement.LABEL, settlement.NEEDS,
+        _by_header(settlement.matches), settlement.stage,
+    ),
+    FileType(
+        replacements.KIND, replacements.LABEL, replacements.NEEDS,
+        _by_header(replacements.matches), replacements.stage,
+    ),
+    FileType(
+        seller_feedback.KIND, seller_feedback.LABEL, seller_feedback.NEEDS,
+        lambda _normal, names, rows: seller_feedback.matches(names, rows), seller_feedback.stage,
+    ),
+    FileType(
+        catalogue.BENCHMARK_KIND, catalogue.BENCHMARK_LABEL, catalogue.BENCHMARK_NEEDS,
+        _by_header(catalogue.benchmark_matches), catalogue.stage_benchmark,
+    ),
+    *(
+        FileType(
+            table,
+            f"canonical {table} file",
+            canonical.header_example(table),
+            _canonical_matches(table),
+            _canonical(table),
+        )
+        for table in ("orders", "feedback", "actions", "offers")
+    ),
+    FileType(
+        catalogue.CATALOGUE_KIND, catalogue.CATALOGUE_LABEL, catalogue.CATALOGUE_NEEDS,
+        _by_header(catalogue.catalogue_matches), catalogue.stage_catalogue,
+    ),
+)  # fmt: skip
+BY_KIND = {t.kind: t for t in FILE_TYPES}
+
+
+def _first_rows(head: bytes, encoding: str, delimiter: str, n: int = 5) -> list[list[str]]:
+    text = head.decode(encoding, errors="replace")
+    text = text[: text.rfind("\n") + 1] if "\n" in text else ""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=delimiter)
+    rows = []
+    try:
+        next(reader, None)
+        for row in reader:
+            if row:
+                rows.append(row)
+            if len(rows) >= n:
+                break
+    except csv.Error:
+        pass
+    return rows
+
+
+def recognise(path: Path, encoding: str | None = None) -> FileType:
+    """The type of a file, from its header; InputError when no type fits."""
+    path = Path(path)
+    file = path.name
+    if not path.is_file():
+        staging.fail(file, "file not found" if not path.exists() else "is not a file")
+    if file.lower().endswith(".parquet"):
+        import duckdb as _duckdb
+
+        try:
+            names = [
+                r[0]
+                for r in _duckdb.execute(
+                    "DESCRIBE SELECT * FROM read_parquet(?)", [str(path.absolute())]
+                ).fetchall()
+            ]
+        except _duckdb.Error as exc:
+            staging.fail(file, f"cannot be read as Parquet: {staging.duckdb_message(exc)}")
+        rows: list[list[str]] = []
+    else:
+        head, enc, header = staging.sniff_text(path, encoding)
+        names = header.names
+        rows = _first_rows(head, enc, header.delimiter)
+    normal = {normalise_header(n) for n in names}
+    for t in FILE_TYPES:
+        if t.matches(normal, names, rows):
+            return t
+    raise InputError([Problem(file, 1, None, unknown_type_message(names))])
+
+
+def unknown_type_message(names: list[str]) -> str:
+    shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
+    types = "; ".join(f"{t.label} ({t.needs})" for t in FILE_TYPES)
+    return (
+        f"is not a file type this importer knows (its header: {shown or 'empty'}). "
+        f"It could be: {types}"
+    )
+
+
+def stage_input(
+    con: duckdb.DuckDBPyConnection,
+    item: InputFile,
+    *,
+    seller: str,
+    encoding: str | None = None,
+    max_problems: int = 20,
+) -> StagedInput:
+    """Stage one file with its importer (inside the caller's transaction)."""
+    ftype = BY_KIND[item.kind] if item.kind else recognise(item.path, encoding)
+    parts, notes = ftype.stage(
+        con, Path(item.path), seller=seller, encoding=encoding, max_problems=max_problems
+    )
+    rows = parts[0].source.rows if parts else 0
+    return StagedInput(Path(item.path).name, ftype.kind, ftype.label, rows, parts, notes)
