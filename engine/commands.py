@@ -24,18 +24,15 @@ class _Steps:
     """A progress line over the named steps of a long job, printed to stderr."""
 
     def __init__(self, desc: str) -> None:
+        self.desc = desc
         self.bar = tqdm(
-            desc=desc,
-            unit="step",
-            file=sys.stderr,
-            leave=False,
-            bar_format="{desc}: {postfix} [{elapsed}]",
+            desc=desc, unit="step", file=sys.stderr, leave=False, bar_format="{desc} [{elapsed}]"
         )
 
     def __call__(self, message: str) -> None:
         if "waiting" in message:  # another import holds the lock: say it on its own line
             tqdm.write(message, file=sys.stderr)
-        self.bar.set_postfix_str(message)
+        self.bar.set_description_str(f"{self.desc}: {message}")
         self.bar.update(1)
 
     def close(self) -> None:

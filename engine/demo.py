@@ -25,6 +25,13 @@ What is in it (at ``scale=1``; offer and order counts grow linearly with ``scale
 - feedback from all five sources with Amazon reason codes and customers' comments,
   including delivery and remorse events, 2-5 star reviews and seller feedback that do not
   count toward the NCX rate;
+- every event can be written as the Seller Central report that carries it
+  (``engine/demo_reports.py``) without changing whether it counts: refunds (the settlement
+  report) have no reason code and no comment and are all product/listing problems (a
+  delivery or remorse refund would read as "unknown" and count); contacts (FBA
+  replacements) exist on FBA offers only, decided by a replacement code where they are not
+  counted; merchant-fulfilled returns carry no comment, their reason code decides; event
+  times are whole seconds, as the reports write them;
 - every offer has an underlying problem rate (typical 1-4 % per subcategory, a tail of bad
   offers at 3-10x and some very good ones at 0.2x);
 - lifecycle: new offers, offers without recent sales, deleted listings, closures for NCX
@@ -876,7 +883,7 @@ _SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     "orders": {
         "order_id": pl.String(), "seller_id": pl.String(), "sku": pl.String(),
         "purchase_date": pl.Datetime("us"), "quantity": pl.Int32(), "status": pl.String(),
-        "sold_by_seller": pl.Boolean(),
+        "sold_by_seller": pl.Boolean(), "updated_at": pl.Datetime("us"),
     },
     "feedback": {
         "feedback_id": pl.String(), "seller_id": pl.String(), "sku": pl.String(),
@@ -1729,6 +1736,11 @@ def _chunk_events(o: _Offers, lines: _Lines, rng: np.random.Generator) -> _Event
     2-5 star reviews (3 %) and seller feedback (1.5-2.5 %). Lags are whole days after the
     purchase day: returns 2-30, refunds 3-35, contacts 1-20, reviews 3-40, seller
     feedback 2-30. Events later than the last day are dropped by the caller.
+
+    So that every event survives the Seller Central reports with its meaning: refunds are
+    problems only and carry neither reason nor comment (settlement report); contacts are
+    FBA replacements, so an MFN offer's share of them goes to returns; delivery and remorse
+    contacts always carry a deciding replacement code (1, 3, 5, 6, 9, 11 / 12).
     """
     ev = _Events()
     shipped = np.flatnonzero(lines.status == 0)
@@ -1754,10 +1766,12 @@ def _chunk_events(o: _Offers, lines: _Lines, rng: np.random.Generator) -> _Event
     theme = (o.theme_cum[off[p]] < rng.random(len(p))[:, None]).sum(axis=1)
     theme = np.minimum(theme, len(_PROBLEM_THEMES) - 1)
     pool = np.where(powered[p], 0, 1) + 2 * theme
-    # Primary source: return 55 %, refund 12 %, contact 13 %, one-star review 20 %; quiet
-    # offers (insufficient feedback) only return / refund without comments.
+    # Primary source: return 55 %, refund 12 %, contact 13 % (MFN offers: return),
+    # one-star review 20 %; quiet offers (insufficient feedback) only return / refund
+    # without comments.
     src = rng.choice(4, size=len(p), p=[0.55, 0.12, 0.13, 0.20])
     src = np.where(quiet[p], np.where(rng.random(len(p)) < 0.8, _RETURN, _REFUND), src)
+    src = np.where((src == _CONTACT) & ~fba[p], _RETURN, src)  # replacements: FBA only
     no_comment = quiet[p]
     for s in (_RETURN, _REFUND, _CONTACT, _REVIEW):
         sel = src == s
@@ -1788,6 +1802,7 @@ def _chunk_events(o: _Offers, lines: _Lines, rng: np.random.Generator) -> _Event
             pl_ = np.where(fba[p[sel]], pl_, -1)  # merchant returns carry no comment
             lag = _lag(rng, k, 2, 30, 2.0, 4.0)
         elif s == _REFUND:
+            pl_ = np.full(k, -1, dtype=np.int16)  # the settlement report has no comment
             lag = _lag(rng, k, 3, 35, 2.0, 4.0)
         elif s == _CONTACT:
             lag = _lag(rng, k, 1, 20, 1.5, 3.0)
@@ -1808,9 +1823,12 @@ def _chunk_events(o: _Offers, lines: _Lines, rng: np.random.Generator) -> _Event
            _lag(rng, k, 3, 40, 1.6, 6.0), True, _MAYBE_EMPTY)  # fmt: skip
 
     # --- delivery problems (not counted) -------------------------------------------------
+    # Never refunds (the settlement report could not tell them from problems): returns,
+    # which carry a deciding reason code; contacts only on FBA offers.
     d = np.flatnonzero(is_delivery)
-    src = rng.choice(5, size=len(d), p=[0.35, 0.2, 0.2, 0.15, 0.1])
+    src = rng.choice(5, size=len(d), p=[0.55, 0.0, 0.2, 0.15, 0.1])
     src = np.where(quiet[d], np.where(rng.random(len(d)) < 0.7, _RETURN, _SELLER_FB), src)
+    src = np.where((src == _CONTACT) & ~fba[d], _RETURN, src)
     for s in range(5):
         sel = src == s
         k = int(sel.sum())
@@ -1826,18 +1844,6 @@ def _chunk_events(o: _Offers, lines: _Lines, rng: np.random.Generator) -> _Event
             pl_ = np.where(fba[d[sel]], pl_, -1)
             ev.add(
                 lines_s, s, pl_, reason, 0, True, _lag(rng, k, 2, 30, 2.0, 4.0), False, _MAYBE_NULL
-            )
-        elif s == _REFUND:
-            ev.add(
-                lines_s,
-                s,
-                _P["delivery"],
-                -1,
-                0,
-                True,
-                _lag(rng, k, 5, 35, 2.0, 4.0),
-                False,
-                _ALWAYS,
             )
         elif s == _CONTACT:
             reason = _choose(rng, _CONTACT_REASONS["delivery"], k)
@@ -1870,10 +1876,11 @@ def _chunk_events(o: _Offers, lines: _Lines, rng: np.random.Generator) -> _Event
             )
 
     # --- remorse (not counted) -----------------------------------------------------------
+    # As for delivery: no refunds; contacts (code 12) only on FBA offers.
     r = np.flatnonzero(is_remorse)
-    src = rng.choice(3, size=len(r), p=[0.9, 0.05, 0.05])
-    src = np.where(quiet[r], _RETURN, src)
-    for s in (_RETURN, _REFUND, _CONTACT):
+    src = rng.choice(3, size=len(r), p=[0.95, 0.0, 0.05])
+    src = np.where(quiet[r] | ((src == _CONTACT) & ~fba[r]), _RETURN, src)
+    for s in (_RETURN, _CONTACT):
         sel = src == s
         k = int(sel.sum())
         if k == 0:
@@ -1886,18 +1893,6 @@ def _chunk_events(o: _Offers, lines: _Lines, rng: np.random.Generator) -> _Event
             pl_ = np.where(fba[r[sel]], _P["remorse"], -1)
             ev.add(
                 lines_s, s, pl_, reason, 0, True, _lag(rng, k, 2, 30, 2.0, 5.0), False, _MAYBE_NULL
-            )
-        elif s == _REFUND:
-            ev.add(
-                lines_s,
-                s,
-                _P["remorse"],
-                -1,
-                0,
-                True,
-                _lag(rng, k, 3, 30, 2.0, 4.0),
-                False,
-                _ALWAYS,
             )
         else:
             ev.add(
@@ -1975,10 +1970,11 @@ def _comments(
     ci = pool_c[safe_pool]
     close_i = x_start[ci] + (u[:, 2] * x_len[ci]).astype(np.int64)
     # Which comments are left empty: NULL, "" or blanks (only where the pool allows it).
+    # Events without a pool (no comment column in their report) are always NULL.
     v = u[:, 5]
     null = ~has | ((blank == _MAYBE_EMPTY) & (v < 0.06)) | ((blank == _MAYBE_NULL) & (v < 0.07))
-    empty = (blank == _MAYBE_EMPTY) & (v >= 0.06) & (v < 0.08)
-    spaces = (blank == _MAYBE_EMPTY) & (v >= 0.08) & (v < 0.09)
+    empty = has & (blank == _MAYBE_EMPTY) & (v >= 0.06) & (v < 0.08)
+    spaces = has & (blank == _MAYBE_EMPTY) & (v >= 0.08) & (v < 0.09)
     rows = np.flatnonzero(~(null | empty | spaces))
     items = pl.Series([s.item for s in _CATALOGUE])
     devices = pl.Series([s.device or "device" for s in _CATALOGUE])
@@ -2055,6 +2051,7 @@ def _run_chunk(
     ev = {k: v[keep] for k, v in ev.items()}
     ev["day"] = ev_day[keep]
     ev["us"] = ev["day"].astype(np.int64) * _DAY_US + rng.integers(0, _DAY_US, len(ev["day"]))
+    ev["us"] -= ev["us"] % 1_000_000  # whole seconds, as the reports write them
     ev["offer"] = lines.offer[ev["line"]]
     ev["group"] = lines.group[ev["line"]]
     ev["fc"] = np.where(
@@ -2238,6 +2235,7 @@ def _orders_frame(lines: _Lines, ctx: _FrameContext) -> pl.DataFrame:
         quantity=pl.Series(lines.quantity, dtype=pl.Int32),
         status=pl.Series(_STATUSES).gather(lines.status),
         sold_by_seller=pl.Series(lines.own, dtype=pl.Boolean),
+        updated_at=pl.lit(None, dtype=pl.Datetime("us")),  # the demo has one version per order
     )
 
 

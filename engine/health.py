@@ -37,6 +37,7 @@ REPORT_COLUMNS: tuple[str, ...] = (
     "peer_level",
     "peer_offers",
     "peer_rate",
+    "peer_basis",
     "ci_low",
     "ci_high",
     "health",
@@ -327,6 +328,73 @@ def _targeted_peers(
     return pl.concat(done, how="vertical_relaxed")
 
 
+PEER_BASES: tuple[str, ...] = ("marketplace", "own_catalogue", "benchmark")
+
+
+def _basis(single_seller: bool) -> str:
+    """Peers drawn from the store: several sellers' offers, or one seller's own catalogue."""
+    return "own_catalogue" if single_seller else "marketplace"
+
+
+def _no_peers(frame: pl.DataFrame) -> pl.DataFrame:
+    """With no other offer at any level there is no peer rate (not the floor)."""
+    return frame.with_columns(
+        peer_rate=pl.when(pl.col("peer_offers") > 0).then(pl.col("peer_rate"))
+    )
+
+
+def benchmark_frame(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """The stored benchmark rows: category, subcategory, price_band (NULL: any),
+    peer_rate, peer_offers (empty frame for a store without a benchmark)."""
+    if not has_table(con, "benchmark"):
+        return pl.DataFrame()
+    return con.sql("SELECT * FROM benchmark").pl()
+
+
+def _benchmarked(frame: pl.DataFrame, bench: pl.DataFrame, policy: Policy) -> pl.DataFrame:
+    """Where a benchmark row matches an offer's group (its price band, else its
+    subcategory, else its category: the most specific wins), its rate replaces the peer
+    rate: peer_basis 'benchmark', peer_level the matched level, peer_offers the row's."""
+    if bench.is_empty() or frame.is_empty():
+        return frame
+    levels = (
+        ("price_band", bench.filter(pl.col("subcategory").is_not_null() & pl.col("price_band").is_not_null()), ["category", "subcategory", "price_band"]),
+        ("subcategory", bench.filter(pl.col("subcategory").is_not_null() & pl.col("price_band").is_null()), ["category", "subcategory"]),
+        ("category", bench.filter(pl.col("subcategory").is_null() & pl.col("price_band").is_null()), ["category"]),
+    )  # fmt: skip
+    out = frame.with_columns(
+        _b_rate=pl.lit(None, pl.Float64),
+        _b_offers=pl.lit(None, pl.Int64),
+        _b_level=pl.lit(None, pl.String),
+    )
+    for level, rows, keys in levels:
+        if rows.is_empty():
+            continue
+        found = rows.select(
+            *keys, _r=pl.col("peer_rate").cast(pl.Float64), _o=pl.col("peer_offers").cast(pl.Int64)
+        ).unique(keys, keep="last")
+        out = (
+            out.join(found, on=keys, how="left")
+            .with_columns(
+                _b_level=pl.coalesce(
+                    "_b_level", pl.when(pl.col("_r").is_not_null()).then(pl.lit(level))
+                ),
+                _b_offers=pl.when(pl.col("_b_rate").is_null())
+                .then(pl.col("_o"))
+                .otherwise(pl.col("_b_offers")),
+                _b_rate=pl.coalesce("_b_rate", "_r"),
+            )
+            .drop("_r", "_o")
+        )
+    hit = pl.col("_b_rate").is_not_null()
+    return out.with_columns(
+        peer_rate=pl.when(hit).then(pl.max_horizontal("_b_rate", pl.lit(policy.peer_rate_floor))).otherwise(pl.col("peer_rate")),
+        peer_offers=pl.when(hit).then(pl.col("_b_offers")).otherwise(pl.col("peer_offers")),
+        peer_level=pl.when(hit).then(pl.col("_b_level")).otherwise(pl.col("peer_level")),
+        peer_basis=pl.when(hit).then(pl.lit("benchmark")).otherwise(pl.col("peer_basis")),
+    ).drop("_b_rate", "_b_offers", "_b_level")  # fmt: skip
+
+
 def _top_reason(targets: pl.DataFrame, ncx_by_theme: pl.DataFrame) -> pl.DataFrame:
     """The most frequent theme among each target's NCX orders (ties: alphabetical)."""
     own = ncx_by_theme.join(targets.select("seller_id", "sku", "e"), on=["seller_id", "sku", "e"])
@@ -371,19 +439,51 @@ def _explanation(policy: Policy, window_days: int) -> pl.Expr:
         {k: v.format(vp=vp, ex=ex) for k, v in _RULE_WORDS.items()}, default=""
     )
     level = pl.col("peer_level").replace_strict(_LEVEL_WORDS, default="")
-    main = pl.format(
-        "{} of {} orders ({}) vs {} for {} similar offers ({}); {} % interval {}–{}, {}",
-        pl.col("ncx_orders"),
-        pl.col("orders"),
-        _pct(pl.col("ncx_rate")),
-        _pct(pl.col("peer_rate")),
-        pl.col("peer_offers"),
-        level,
+    own = pl.col("ncx_orders").cast(pl.String) + pl.lit(" of ") + pl.col("orders").cast(pl.String)
+    own = own + pl.lit(" orders (") + _pct(pl.col("ncx_rate")) + pl.lit(")")
+    offers_of = pl.col("peer_offers").cast(pl.String)
+    peers = (
+        pl.when(pl.col("peer_basis") == "benchmark")
+        .then(
+            pl.format(
+                "vs {} from the benchmark file for similar offers (", _pct(pl.col("peer_rate"))
+            )
+            + level
+            + pl.when(pl.col("peer_offers").is_not_null())
+            .then(pl.lit(", ") + offers_of + pl.lit(" offers"))
+            .otherwise(pl.lit(""))
+            + pl.lit(")")
+        )
+        .when(pl.col("peer_basis") == "own_catalogue")
+        .then(
+            pl.format(
+                "vs {} for {} similar offers of your own catalogue (",
+                _pct(pl.col("peer_rate")),
+                offers_of,
+            )
+            + level
+            + pl.lit(")")
+        )
+        .otherwise(
+            pl.format("vs {} for {} similar offers (", _pct(pl.col("peer_rate")), offers_of)
+            + level
+            + pl.lit(")")
+        )
+    )
+    interval = pl.format(
+        "{} % interval {}–{}",
         pl.lit(policy.interval_percent),
         _pct(pl.col("ci_low")).str.replace(" %", ""),
         _pct(pl.col("ci_high")),
-        rule,
     )
+    compared = own + pl.lit(" ") + peers + pl.lit("; ") + interval + pl.lit(", ") + rule
+    alone = (
+        own
+        + pl.lit("; there are no similar offers to compare it with, so there is no peer rate; ")
+        + interval
+        + pl.lit(" → fair")
+    )
+    main = pl.when(pl.col("peer_rate").is_null()).then(alone).otherwise(compared)
     insufficient = pl.format(
         "; but only {} of the NCX orders carry a customer comment ({} needed) → insufficient feedback",
         pl.col("commented"),
@@ -444,6 +544,8 @@ def _evaluate(
         out = _targeted_peers(con, offers, out, window, policy, single_seller)
     else:
         out = _peers(out, _population(offers, metrics), policy, single_seller)
+    out = _no_peers(out.with_columns(peer_basis=pl.lit(_basis(single_seller))))
+    out = _benchmarked(out, benchmark_frame(con), policy)
     lo, hi = wilson(pl.col("k"), pl.col("n"), z=policy.z)
     out = out.with_columns(
         ncx_rate=pl.when(pl.col("n") > 0).then(pl.col("k") / pl.col("n")),
@@ -505,26 +607,39 @@ def deleted_health(
     window_days: int,
     policy: Policy = DEFAULT_POLICY,
     cache: dict | None = None,
+    since: date | None = None,
 ) -> pl.DataFrame:
     """Every deleted listing evaluated at its deletion day (peers as of that day).
 
     The result does not depend on the as-of day (callers keep the rows deleted on or
-    before it), so it is computed once per data version: persisted by ``refresh`` for the
-    default window and policy, and memoised in ``cache`` (a dict the caller owns) otherwise.
+    before it), so it is computed once per data version: persisted by ``write_snapshot``
+    for the default window and policy, and memoised in ``cache`` (a dict the caller owns)
+    otherwise. ``since``: evaluate only listings deleted on or after that day and keep the
+    persisted rows of the others (an import that changed nothing before ``since`` cannot
+    change a window ending before it).
     """
     key = (window_days, policy)
     if cache is not None and key in cache:
         return cache[key]
     frame = None
-    stored = window_days == DEFAULT_POLICY.window_days and policy == DEFAULT_POLICY
-    if stored and has_table(con, DELETED_TABLE):
+    default = window_days == DEFAULT_POLICY.window_days and policy == DEFAULT_POLICY
+    stored = default and has_table(con, DELETED_TABLE)
+    if stored and since is None:
         frame = con.sql(f"SELECT * FROM {DELETED_TABLE}").pl()
     if frame is None:
         offers = offer_frame(con, None, policy)
         targets = offers.filter(pl.col("deleted_at").is_not_null()).with_columns(
             e=pl.col("deleted_at"), status=pl.lit("deleted")
         )
+        kept = None
+        if stored and since is not None:
+            kept = con.sql(
+                f"SELECT * FROM {DELETED_TABLE} WHERE deleted_at < ?", params=[since]
+            ).pl()
+            targets = targets.filter(pl.col("deleted_at") >= since)
         frame = _evaluate(con, offers, targets, window_days, policy, scattered=True)
+        if kept is not None and not kept.is_empty() and kept.columns == list(_EVALUATED):
+            frame = kept if frame.is_empty() else pl.concat([kept, frame], how="vertical_relaxed")
         if frame.is_empty():
             frame = pl.DataFrame()
     if cache is not None:
@@ -632,14 +747,17 @@ def _stored_snapshot(
     return frame
 
 
-def write_snapshot(con: duckdb.DuckDBPyConnection) -> None:
+def write_snapshot(con: duckdb.DuckDBPyConnection, *, deleted_since: date | None = None) -> None:
     """(Re)build the persisted results of the default policy and window.
 
     ``deleted_health``: deleted listings at their deletion day (independent of the as-of
-    day); ``snapshot``: every offer's health at the latest day.
+    day; with ``deleted_since`` only those deleted since then are evaluated again, see
+    ``deleted_health``); ``snapshot``: every offer's health at the latest day.
     """
+    if deleted_since is None:
+        con.execute(f"DROP TABLE IF EXISTS {DELETED_TABLE}")
+    deleted = deleted_health(con, window_days=DEFAULT_POLICY.window_days, since=deleted_since)
     con.execute(f"DROP TABLE IF EXISTS {DELETED_TABLE}")
-    deleted = deleted_health(con, window_days=DEFAULT_POLICY.window_days)
     for name, frame in ((DELETED_TABLE, deleted), (SNAPSHOT_TABLE, None)):
         if frame is None:
             frame = offer_health(con, stored=False)

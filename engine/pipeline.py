@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -197,14 +198,20 @@ def refresh(
     and store the snapshot; return the seconds it took. Runs inside the caller's
     transaction when there is one."""
     started = time.perf_counter()
-    scoped = changes is not None and store.has_table(con, "events")
-    derive.rebuild(con, merging.CHANGED_OFFERS if scoped else None)
+    scoped = changes is not None and not changes.first_load
+    derive.rebuild(
+        con, derive.Scope(merging.CHANGED_DAYS, merging.CHANGED_EVENTS) if scoped else None
+    )
     con.execute(
         "UPDATE store_meta SET data_version = data_version + 1, refreshed_at = now(), "
         "origin = coalesce(?, origin)",
         [origin],
     )
-    health.write_snapshot(con)
+    since = None
+    if scoped and not changes.offers_changed:
+        # nothing changed before min_day: deleted listings evaluated earlier keep their rows
+        since = changes.min_day or date.max
+    health.write_snapshot(con, deleted_since=since)
     return time.perf_counter() - started
 
 

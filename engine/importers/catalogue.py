@@ -1,8 +1,9 @@
 """A seller's own files that place offers among their peers: a catalogue and a benchmark.
 
 - **Catalogue** (``sku`` plus any of ``category, subcategory, price, brand, title, asin,
-  fulfilment``; ``seller_id`` optional, else ``--seller``): sets those columns of the
-  offer, or adds the offer. Offers that came from an orders report without one sit in
+  fulfilment`` and the listing's lifecycle ``created_at, closed_at, closed_reason,
+  reinstated_at, deleted_at``; ``seller_id`` optional, else ``--seller``): sets those
+  columns of the offer (an empty cell leaves the stored value), or adds the offer. Offers that came from an orders report without one sit in
   ``Uncategorised`` and are compared only with each other.
 - **Benchmark** (``category, subcategory, price_band, peer_rate, peer_offers``): peer
   rates from outside the store (e.g. a marketplace's published category rates). Where an
@@ -19,10 +20,10 @@ from pathlib import Path
 import duckdb
 
 from engine.importers import staging
-from engine.importers.amazon.common import pick
+from engine.importers.amazon.common import AMAZON_TS_EXPECTED, amazon_timestamp, pick
 from engine.importers.canonical import FULFILMENT_ALIASES, SELLER_VARIABLE
 from engine.importers.merge import Part
-from engine.importers.staging import Field, case_map
+from engine.importers.staging import Field, case_map, future_check
 from engine.policy import DEFAULT_POLICY
 
 CATALOGUE_KIND, CATALOGUE_LABEL = "catalogue", "catalogue"
@@ -40,7 +41,13 @@ CATALOGUE_WANTED = {
     "title": ("title", "product-name", "item-name"),
     "asin": ("asin", "asin1"),
     "fulfilment": ("fulfilment", "fulfillment", "fulfillment-channel"),
+    "created_at": ("created_at", "open-date", "created"),
+    "closed_at": ("closed_at",),
+    "closed_reason": ("closed_reason",),
+    "reinstated_at": ("reinstated_at",),
+    "deleted_at": ("deleted_at",),
 }
+LIFECYCLE = ("created_at", "closed_at", "reinstated_at", "deleted_at")
 BENCHMARK_WANTED = {
     "category": ("category",),
     "subcategory": ("subcategory", "sub-category"),
@@ -63,7 +70,11 @@ def _text(name: str, cols, default: str) -> Field:
 
 
 def stage_catalogue(
-    con: duckdb.DuckDBPyConnection, path: Path, *, seller: str, encoding: str | None = None,
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    *,
+    seller: str,
+    encoding: str | None = None,
     max_problems: int = 20,
 ) -> tuple[list[Part], list[str]]:
     """Stage a catalogue CSV/TSV: one catalogue part."""
@@ -86,6 +97,18 @@ def stage_catalogue(
                 convert=case_map("upper({t})", FULFILMENT_ALIASES),
                 noun="a fulfilment channel", expected="FBA or MFN (AFN, Amazon and Merchant are accepted)",
             ),
+            Field(
+                "closed_reason", "VARCHAR", cols.col("closed_reason"), cols.label("closed_reason", "closed_reason"),
+                convert=case_map("lower({t})", {"ncx": "ncx", "other": "other"}),
+                noun="a closure reason", expected="ncx, other or empty",
+            ),
+            *(
+                Field(
+                    n, "DATE", cols.col(n), cols.label(n, n), convert=amazon_timestamp("{t}"),
+                    noun="a date", expected=AMAZON_TS_EXPECTED, checks=(future_check(),),
+                )
+                for n in LIFECYCLE
+            ),
         ]  # fmt: skip
 
     con.execute(f"SET VARIABLE {SELLER_VARIABLE} = ?", [seller])
@@ -100,7 +123,11 @@ def stage_catalogue(
 
 
 def stage_benchmark(
-    con: duckdb.DuckDBPyConnection, path: Path, *, seller: str, encoding: str | None = None,
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    *,
+    seller: str,
+    encoding: str | None = None,
     max_problems: int = 20,
 ) -> tuple[list[Part], list[str]]:
     """Stage a benchmark CSV/TSV: one benchmark part."""

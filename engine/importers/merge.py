@@ -49,7 +49,14 @@ KNOWN_STATUSES = frozenset(
         "unfulfillable",
     }
 )
-CHANGED_OFFERS = "changed_offers"  # TEMP (seller_id, sku): offers whose orders/feedback changed
+# What an import changed, for the derived tables (TEMP tables, see engine.derive):
+CATALOGUE_COLUMNS = (
+    "category", "subcategory", "price", "brand", "title", "asin", "fulfilment",
+    "created_at", "closed_at", "closed_reason", "reinstated_at", "deleted_at",
+)  # fmt: skip
+CHANGED_DAYS = "changed_order_days"  # (seller_id, sku, day): purchase days of changed orders
+CHANGED_EVENTS = "changed_event_offers"  # (seller_id, sku): offers whose events may differ
+_NEW_ORDERS = "new_order_keys"  # (order_id, seller_id, sku) of orders the store did not have
 _EXAMPLES = 3
 
 
@@ -95,8 +102,8 @@ class Warning_:
 
     def __str__(self) -> str:
         rows = "row" if self.count == 1 else "rows"
-        eg = f" (e.g. {'; '.join(self.examples)})" if self.examples else ""
-        return f"{self.file}: {self.count:,} {rows} {self.message}{eg}"
+        eg = f"; e.g. {', '.join(self.examples)}" if self.examples else ""
+        return f"{self.file}: {self.count:,} {rows} with {self.message}{eg}"
 
 
 @dataclass
@@ -105,7 +112,8 @@ class MergeResult:
     warnings: list[Warning_] = field(default_factory=list)
     min_day: date | None = None  # the earliest purchase/event day a change touched
     offers_changed: bool = False  # offer rows were updated (peer groups may have moved)
-    changed_offers: int = 0  # offers whose orders or feedback changed (CHANGED_OFFERS)
+    # True when orders or feedback went into empty tables: derive everything (no scopes)
+    first_load: bool = False
 
     @property
     def changed(self) -> bool:
@@ -118,7 +126,13 @@ class MergeResult:
 def merge(con: duckdb.DuckDBPyConnection, parts: list[Part]) -> MergeResult:
     """Merge every part into the store's tables (inside the caller's transaction)."""
     result = MergeResult()
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {CHANGED_OFFERS} (seller_id VARCHAR, sku VARCHAR)")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {CHANGED_DAYS} (seller_id VARCHAR, sku VARCHAR, day DATE)"
+    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {CHANGED_EVENTS} (seller_id VARCHAR, sku VARCHAR)")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_NEW_ORDERS} (order_id VARCHAR, seller_id VARCHAR, sku VARCHAR)"
+    )
     by_kind: dict[str, list[Part]] = {}
     for p in parts:
         by_kind.setdefault(p.kind, []).append(p)
@@ -143,13 +157,14 @@ def merge(con: duckdb.DuckDBPyConnection, parts: list[Part]) -> MergeResult:
         _replace(con, "feedback", feedback, result)
     if by_kind.get("actions"):
         _replace(con, "actions", by_kind["actions"], result)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {CHANGED_OFFERS} AS "
-        f"SELECT DISTINCT seller_id, sku FROM {CHANGED_OFFERS}"
-    )
-    result.changed_offers = int(
-        con.execute(f"SELECT count(*) FROM {CHANGED_OFFERS}").fetchall()[0][0]
-    )
+    if not result.first_load:
+        # A new order's events (feedback imported before it) now link to it.
+        con.execute(
+            f"INSERT INTO {CHANGED_EVENTS} SELECT DISTINCT f.seller_id, f.sku "
+            f"FROM {_NEW_ORDERS} AS n JOIN feedback AS f "
+            f"ON f.order_id = n.order_id AND f.seller_id = n.seller_id AND f.sku = n.sku"
+        )
+    drop(con, _NEW_ORDERS)
     return result
 
 
@@ -194,39 +209,40 @@ def _apply(
     *,
     older: str | None = None,
     counts_as: str | None = None,
-) -> str:
-    """Decide each incoming row's fate against the stored rows (new, same, update, older)
-    and apply it; returns the TEMP fate table (incoming columns, ``fate`` and ``old_*``
-    copies of the stored row's seller_id, sku and day columns). The counts go to
-    ``counts_as`` (default: the table)."""
+) -> None:
+    """Decide each incoming row's fate against the stored rows (new, same, update, older),
+    apply it, count it (under ``counts_as``, default the table) and record what changed
+    for the derived tables (CHANGED_DAYS, CHANGED_EVENTS) and the earliest day touched."""
     keys = KEYS[table]
     columns = _cols(table)
-    fate = new_name(con, f"fate_{table}")
-    on = " AND ".join(f"i.{quote_ident(k)} = t.{quote_ident(k)}" for k in keys)
-    day = {"orders": "purchase_date", "feedback": "event_date"}.get(table)
-    olds = ", ".join(
-        f"t.{quote_ident(c)} AS {quote_ident('old_' + c)}"
-        for c in ("seller_id", "sku", *([day] if day else []))
-    )
-    older_case = f"WHEN {older} THEN 'older' " if older else ""
-    if _count_rows(con, table) == 0:  # first import: no join
-        typed = [("seller_id", "VARCHAR"), ("sku", "VARCHAR")] + (
-            [(day, "TIMESTAMP")] if day else []
-        )
-        nulls = ", ".join(f"CAST(NULL AS {t}) AS {quote_ident('old_' + c)}" for c, t in typed)
-        con.execute(
-            f"CREATE TEMP TABLE {fate} AS SELECT i.*, 'new' AS fate, {nulls} FROM {incoming} AS i"
-        )
-    else:
-        con.execute(
-            f"CREATE TEMP TABLE {fate} AS SELECT i.*, CASE "
-            f"WHEN t.{quote_ident(keys[0])} IS NULL THEN 'new' "
-            f"WHEN {_same(columns)} THEN 'same' {older_case}"
-            f"ELSE 'update' END AS fate, {olds} "
-            f"FROM {incoming} AS i LEFT JOIN {quote_ident(table)} AS t ON {on}"
-        )
     key_list = ", ".join(quote_ident(k) for k in keys)
     col_list = ", ".join(quote_ident(c) for c in columns)
+    c = result._count(counts_as or table)
+    day = {"orders": "purchase_date", "feedback": "event_date"}.get(table)
+    if _count_rows(con, table) == 0:  # a first load: no join, and everything is derived anew
+        con.execute(
+            f"INSERT INTO {quote_ident(table)} ({col_list}) SELECT {col_list} FROM {incoming}"
+        )
+        n = _count_rows(con, incoming)
+        c.records, c.added = c.records + n, c.added + n
+        if day and n:
+            result.first_load = True
+            _note_day(result, con.execute(f"SELECT min({day}) FROM {incoming}").fetchall()[0][0])
+        return
+    fate = new_name(con, f"fate_{table}")
+    on = " AND ".join(f"i.{quote_ident(k)} = t.{quote_ident(k)}" for k in keys)
+    olds = ", ".join(
+        f"t.{quote_ident(x)} AS {quote_ident('old_' + x)}"
+        for x in ("seller_id", "sku", *([day] if day else []))
+    )
+    older_case = f"WHEN {older} THEN 'older' " if older else ""
+    con.execute(
+        f"CREATE TEMP TABLE {fate} AS SELECT i.*, CASE "
+        f"WHEN t.{quote_ident(keys[0])} IS NULL THEN 'new' "
+        f"WHEN {_same(columns)} THEN 'same' {older_case}"
+        f"ELSE 'update' END AS fate, {olds} "
+        f"FROM {incoming} AS i LEFT JOIN {quote_ident(table)} AS t ON {on}"
+    )
     con.execute(
         f"DELETE FROM {quote_ident(table)} WHERE ({key_list}) IN "
         f"(SELECT {key_list} FROM {fate} WHERE fate = 'update')"
@@ -236,25 +252,36 @@ def _apply(
         f"SELECT {col_list} FROM {fate} WHERE fate IN ('new', 'update')"
     )
     counts = dict(con.execute(f"SELECT fate, count(*) FROM {fate} GROUP BY fate").fetchall())
-    c = result._count(counts_as or table)
     c.records += sum(counts.values())
     c.added += counts.get("new", 0)
     c.updated += counts.get("update", 0)
     c.unchanged += counts.get("same", 0)
     c.older += counts.get("older", 0)
-    if table in ("orders", "feedback"):
+    changed = "fate IN ('new', 'update')"
+    if table == "orders":
         con.execute(
-            f"INSERT INTO {CHANGED_OFFERS} SELECT seller_id, sku FROM {fate} "
-            f"WHERE fate IN ('new', 'update') UNION ALL "
-            f"SELECT old_seller_id, old_sku FROM {fate} WHERE fate = 'update'"
+            f"INSERT INTO {CHANGED_DAYS} SELECT seller_id, sku, purchase_date::DATE FROM {fate} "
+            f"WHERE {changed} UNION ALL SELECT old_seller_id, old_sku, old_purchase_date::DATE "
+            f"FROM {fate} WHERE fate = 'update'"
         )
-        first = con.execute(
-            f"SELECT least(min({day}), min(old_{day})) FROM {fate} WHERE fate IN ('new', 'update')"
-        ).fetchall()[0][0]
-        _note_day(result, first)
+        # status or commingling may have changed: the order's events are derived again
+        con.execute(
+            f"INSERT INTO {CHANGED_EVENTS} SELECT seller_id, sku FROM {fate} WHERE fate = 'update'"
+        )
+        con.execute(f"INSERT INTO {_NEW_ORDERS} SELECT {key_list} FROM {fate} WHERE fate = 'new'")
+    elif table == "feedback":
+        con.execute(
+            f"INSERT INTO {CHANGED_EVENTS} SELECT seller_id, sku FROM {fate} WHERE {changed} "
+            f"UNION ALL SELECT old_seller_id, old_sku FROM {fate} WHERE fate = 'update'"
+        )
     elif table == "offers" and counts.get("update", 0):
         result.offers_changed = True  # categories or prices may have moved peer groups
-    return fate
+    if day:
+        first = con.execute(
+            f"SELECT least(min({day}), min(old_{day})) FROM {fate} WHERE {changed}"
+        ).fetchall()[0][0]
+        _note_day(result, first)
+    drop(con, fate)
 
 
 # --------------------------------------------------------------------------------------
@@ -278,25 +305,28 @@ def _replace(
         else f"CREATE TEMP TABLE {incoming} AS SELECT {cols} FROM {quote_ident(parts[0].stage)}"
     )
     result._count(table).rows += sum(p.source.rows for p in parts if p.kind == table)
-    fate = _apply(con, table, incoming, result)
-    drop(con, incoming, fate)
+    _apply(con, table, incoming, result)
+    drop(con, incoming)
 
 
 def _orders(con: duckdb.DuckDBPyConnection, parts: list[Part], result: MergeResult) -> None:
     columns = _cols("orders")
     cols = ", ".join(quote_ident(c) for c in columns)
     lines = new_name(con, "order_lines")
-    con.execute(f"CREATE TEMP TABLE {lines} AS SELECT {cols} FROM ({_union(parts, columns)})")
+    con.execute(
+        f"CREATE TEMP VIEW {lines} AS "
+        + (
+            f"SELECT {cols} FROM ({_union(parts, columns)})"
+            if len(parts) > 1
+            else f"SELECT {cols} FROM {quote_ident(parts[0].stage)}"
+        )
+    )
     result._count("orders").rows += sum(p.source.rows for p in parts)
     incoming = _merge_lines(con, lines)
-    fate = _apply(
-        con,
-        "orders",
-        incoming,
-        result,
-        older="i.updated_at < t.updated_at",
-    )
-    drop(con, lines, incoming, fate)
+    _apply(con, "orders", incoming, result, older="i.updated_at < t.updated_at")
+    if incoming != lines:
+        drop(con, incoming)
+    con.execute(f"DROP VIEW {lines}")
 
 
 def _merge_lines(con: duckdb.DuckDBPyConnection, lines: str) -> str:
@@ -346,9 +376,9 @@ def _merge_lines(con: duckdb.DuckDBPyConnection, lines: str) -> str:
 
 
 def _catalogue(con: duckdb.DuckDBPyConnection, parts: list[Part], result: MergeResult) -> None:
-    """Catalogue rows (seller_id, sku, category, subcategory, price, brand, title, asin,
-    fulfilment; NULL = not given) set those columns of the offer, or add it."""
-    given = ("category", "subcategory", "price", "brand", "title", "asin", "fulfilment")
+    """Catalogue rows (seller_id, sku, then the offer columns of CATALOGUE_COLUMNS; NULL =
+    not given) set those columns of the offer, or add it."""
+    given = CATALOGUE_COLUMNS
     cols = ("seller_id", "sku", *given)
     union = " UNION ALL ".join(
         f"SELECT {', '.join(cols)}, {i} AS _part FROM {quote_ident(p.stage)}"
@@ -374,8 +404,8 @@ def _catalogue(con: duckdb.DuckDBPyConnection, parts: list[Part], result: MergeR
         f"LEFT JOIN offers AS o USING (seller_id, sku)"
     )
     result._count("catalogue").rows += sum(p.source.rows for p in parts)
-    fate = _apply(con, "offers", merged, result, counts_as="catalogue")
-    drop(con, incoming, merged, fate)
+    _apply(con, "offers", merged, result, counts_as="catalogue")
+    drop(con, incoming, merged)
 
 
 def _report_offers(con: duckdb.DuckDBPyConnection, parts: list[Part], result: MergeResult) -> None:
@@ -414,8 +444,8 @@ def _report_offers(con: duckdb.DuckDBPyConnection, parts: list[Part], result: Me
         f"CREATE TEMP TABLE {merged} AS SELECT {', '.join(select)} FROM {incoming} AS r "
         f"LEFT JOIN offers AS o USING (seller_id, sku)"
     )
-    fate = _apply(con, "offers", merged, result, counts_as="report_offers")
-    drop(con, incoming, merged, fate)
+    _apply(con, "offers", merged, result, counts_as="report_offers")
+    drop(con, incoming, merged)
 
 
 def _benchmark(con: duckdb.DuckDBPyConnection, parts: list[Part], result: MergeResult) -> None:
@@ -473,8 +503,8 @@ def _seller_feedback(con: duckdb.DuckDBPyConnection, part: Part, result: MergeRe
             Warning_(
                 part.source.file,
                 unknown[0][0],
-                "of seller feedback name an order that is not in the store and were skipped "
-                "(import the orders report too)",
+                "seller feedback for an order that is not in the store, skipped (import its "
+                "orders report too)",
                 [f"row {row}: order {short(r[2])}" for row, r in zip(rows, unknown, strict=True)],
             )
         )
@@ -535,7 +565,7 @@ def _warn_orders(con: duckdb.DuckDBPyConnection, part: Part, result: MergeResult
             Warning_(
                 part.source.file,
                 n,
-                "have an unknown order status (counted as orders unless 'cancelled')",
+                "an unknown order status, counted as orders",
                 eg,
             )
         )
@@ -547,8 +577,8 @@ def _warn_orders(con: duckdb.DuckDBPyConnection, part: Part, result: MergeResult
             Warning_(
                 part.source.file,
                 n,
-                "are orders of an offer the store does not know (they are stored, and "
-                "count once the offer is imported)",
+                "orders of an offer the store does not know, stored: they count once the "
+                "offer is imported",
                 eg,
             )
         )
@@ -561,8 +591,8 @@ def _warn_feedback(con: duckdb.DuckDBPyConnection, part: Part, result: MergeResu
             Warning_(
                 part.source.file,
                 n,
-                "are feedback for an offer the store does not know (they are stored, and "
-                "count once the offer's orders or offers file are imported)",
+                "feedback for an offer the store does not know, stored: it counts once the "
+                "offer's orders are imported",
                 eg,
             )
         )
@@ -581,8 +611,8 @@ def _warn_feedback(con: duckdb.DuckDBPyConnection, part: Part, result: MergeResu
             Warning_(
                 part.source.file,
                 n,
-                "have a reason code this version does not know (the comment decides their "
-                "theme, as for OTHER)",
+                "a reason code this version does not know: the comment decides the theme, "
+                "as for OTHER",
                 eg,
             )
         )

@@ -33,6 +33,7 @@ SQL_TO_POLARS = {
     "TINYINT": pl.Int8(),
     "BOOLEAN": pl.Boolean(),
     "BIGINT": pl.Int64(),
+    "DOUBLE": pl.Float64(),
 }
 SOURCES = {"return", "refund", "contact", "review", "seller_feedback"}
 # Simple keyword sanity per theme (the real classifier lives in engine/themes.py).
@@ -70,6 +71,8 @@ def schema_columns() -> dict[str, dict[str, pl.DataType]]:
     for table, body in re.findall(r"CREATE TABLE IF NOT EXISTS (\w+) \((.*?)\n\);", text, re.S):
         cols = {}
         for line in body.strip().splitlines():
+            if line.strip().startswith("--"):
+                continue
             name, sql_type = line.split()[:2]
             cols[name] = SQL_TO_POLARS[re.sub(r"\(.*", "", sql_type).rstrip(",")]
         out[table] = cols

@@ -201,7 +201,10 @@ def test_peer_rate_floor_when_peers_have_no_ncx_and_when_there_are_no_peers():
     r = row(health_of(build([offer(), *offers], [*orders_for(10, FIRST), *orders])))
     assert r["peer_rate"] == 0.001
     alone = row(health_of(build([offer()], orders_for(10, FIRST))))
-    assert (alone["peer_rate"], alone["peer_offers"]) == (0.001, 0)
+    # no other offer at any level: no peer rate at all, never "0.1 % for 0 similar offers"
+    assert (alone["peer_rate"], alone["peer_offers"], alone["health"]) == (None, 0, "fair")
+    assert "no similar offers to compare it with" in alone["explanation"]
+    assert "0 similar offers" not in alone["explanation"]
 
 
 # --- interval and health ---------------------------------------------------------------

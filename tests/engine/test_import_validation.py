@@ -284,7 +284,9 @@ def test_header_names_ignore_case_spaces_dashes_and_underscores(con, tmp_path):
 
 
 def test_seller_option_fills_a_missing_seller_id_column(con, tmp_path):
-    path = write(tmp_path, "reviews.csv", "feedback_id,sku,event_date,source\nR1,A,2026-03-01,review\n")
+    path = write(
+        tmp_path, "reviews.csv", "feedback_id,sku,event_date,source\nR1,A,2026-03-01,review\n"
+    )
     err, _ = problems_of(con, path, "feedback")
     assert "--seller" in str(err) and err.problems[0].column == "seller_id"
     staged = stage_file(con, path, "feedback", seller="me")
@@ -420,9 +422,7 @@ def test_duplicate_keys_compare_canonical_values(con, tmp_path):
     path = write(
         tmp_path,
         "offers.csv",
-        "seller_id,sku,title\n"
-        "S1,A,Pillow\n"
-        "S1, A ,Duvet\n",
+        "seller_id,sku,title\nS1,A,Pillow\nS1, A ,Duvet\n",
     )
     _, msgs = problems_of(con, path, "offers")
     assert msgs == [

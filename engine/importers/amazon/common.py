@@ -201,7 +201,10 @@ def event_id(prefix: str, *parts: str) -> str:
 
 
 def feedback_part(
-    con: duckdb.DuckDBPyConnection, staged: StagedFile, select: Mapping[str, str], where: str = "TRUE"
+    con: duckdb.DuckDBPyConnection,
+    staged: StagedFile,
+    select: Mapping[str, str],
+    where: str = "TRUE",
 ) -> Part:
     """A canonical feedback part from a staged report: ``select`` gives each feedback
     column's SQL over the stage's fields (missing ones NULL). Rows that describe the same

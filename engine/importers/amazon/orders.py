@@ -77,12 +77,20 @@ def _fields(names: list[str], file: str) -> list[Field]:
     return [
         text_field("order_id", cols.col("order_id"), cols.label("order_id", ""), required=True),
         timestamp_field(
-            "purchase_date", cols.col("purchase_date"), cols.label("purchase_date", ""), required=True
+            "purchase_date",
+            cols.col("purchase_date"),
+            cols.label("purchase_date", ""),
+            required=True,
         ),
         timestamp_field(
-            "updated_at", cols.col("updated_at"), cols.label("updated_at", "last-updated-date"), required=False
+            "updated_at",
+            cols.col("updated_at"),
+            cols.label("updated_at", "last-updated-date"),
+            required=False,
         ),
-        Field("status", "VARCHAR", cols.col(status), cols.label(status, ""), True, convert=status_sql),
+        Field(
+            "status", "VARCHAR", cols.col(status), cols.label(status, ""), True, convert=status_sql
+        ),
         text_field("sku", cols.col("sku"), cols.label("sku", "sku"), required=True),
         text_field("asin", cols.col("asin"), cols.label("asin", "asin")),
         text_field("title", cols.col("title"), cols.label("title", "product-name")),

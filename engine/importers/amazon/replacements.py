@@ -31,7 +31,8 @@ WANTED = {
     "reason": ("replacement-reason-code",),
     "order_id": ("original-amazon-order-id",),
     "replacement_order": ("replacement-amazon-order-id",),
-    "fc": ("fulfillment-center-id", "fulfilment-center-id"),
+    # the centre that shipped the original order (the replacement may ship from another)
+    "fc": ("original-fulfillment-center-id", "fulfillment-center-id", "fulfilment-center-id"),
 }
 
 
@@ -42,7 +43,9 @@ def matches(normal: set[str]) -> bool:
 def _fields(names: list[str], file: str) -> list[Field]:
     cols = pick(names, WANTED, ("event_date", "sku", "reason", "order_id"), file, LABEL)
     return [
-        timestamp_field("event_date", cols.col("event_date"), cols.label("event_date", ""), required=True),
+        timestamp_field(
+            "event_date", cols.col("event_date"), cols.label("event_date", ""), required=True
+        ),
         text_field("sku", cols.col("sku"), cols.label("sku", ""), required=True),
         Field(
             "reason_code",
@@ -56,7 +59,11 @@ def _fields(names: list[str], file: str) -> list[Field]:
             expected="a whole number from 0 to 12",
         ),
         text_field("order_id", cols.col("order_id"), cols.label("order_id", ""), required=True),
-        text_field("replacement_order", cols.col("replacement_order"), cols.label("replacement_order", "replacement-amazon-order-id")),
+        text_field(
+            "replacement_order",
+            cols.col("replacement_order"),
+            cols.label("replacement_order", "replacement-amazon-order-id"),
+        ),
         text_field("fulfilment_center", cols.col("fc"), cols.label("fc", "fulfillment-center-id")),
     ]
 
@@ -79,7 +86,9 @@ def stage(
         con,
         staged,
         {
-            "feedback_id": event_id("rpl", "order_id", "sku", "event_date", "replacement_order", "reason_code"),
+            "feedback_id": event_id(
+                "rpl", "order_id", "sku", "event_date", "replacement_order", "reason_code"
+            ),
             "seller_id": SELLER,
             "sku": "sku",
             "order_id": "order_id",

@@ -60,19 +60,36 @@ def mfn_matches(normal: set[str]) -> bool:
     return {"order-id", "return-request-date", "merchant-sku", "return-reason"} <= normal
 
 
-def _fields(names: list[str], file: str, wanted: dict, label: str, *, comments: bool) -> list[Field]:
+def _fields(
+    names: list[str], file: str, wanted: dict, label: str, *, comments: bool
+) -> list[Field]:
     cols = pick(names, wanted, ("event_date", "order_id", "sku", "reason"), file, label)
     fields = [
-        timestamp_field("event_date", cols.col("event_date"), cols.label("event_date", ""), required=True),
+        timestamp_field(
+            "event_date", cols.col("event_date"), cols.label("event_date", ""), required=True
+        ),
         text_field("order_id", cols.col("order_id"), cols.label("order_id", ""), required=True),
         text_field("sku", cols.col("sku"), cols.label("sku", ""), required=True),
-        Field("reason_code", "VARCHAR", cols.col("reason"), cols.label("reason", ""), convert=reason_sql("{t}")),
+        Field(
+            "reason_code",
+            "VARCHAR",
+            cols.col("reason"),
+            cols.label("reason", ""),
+            convert=reason_sql("{t}"),
+        ),
     ]
     if comments:
         fields += [
             # the comment exactly as written (only blank-only comments become NULL)
-            Field("comment", "VARCHAR", cols.col("comment"), cols.label("comment", "customer-comments")),
-            text_field("fulfilment_center", cols.col("fc"), cols.label("fc", "fulfillment-center-id")),
+            Field(
+                "comment",
+                "VARCHAR",
+                cols.col("comment"),
+                cols.label("comment", "customer-comments"),
+            ),
+            text_field(
+                "fulfilment_center", cols.col("fc"), cols.label("fc", "fulfillment-center-id")
+            ),
         ]
     return fields
 
@@ -94,7 +111,9 @@ def _stage(con, path, *, seller, encoding, max_problems, kind, wanted, label, pr
         con,
         staged,
         {
-            "feedback_id": event_id("ret" if fba else "mret", "order_id", "sku", "event_date", "reason_code", comment),
+            "feedback_id": event_id(
+                "ret" if fba else "mret", "order_id", "sku", "event_date", "reason_code", comment
+            ),
             "seller_id": SELLER,
             "sku": "sku",
             "order_id": "order_id",
@@ -109,7 +128,12 @@ def _stage(con, path, *, seller, encoding, max_problems, kind, wanted, label, pr
 
 
 def stage_fba(
-    con: duckdb.DuckDBPyConnection, path: Path, *, seller: str, encoding: str | None = None, max_problems: int = 20
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    *,
+    seller: str,
+    encoding: str | None = None,
+    max_problems: int = 20,
 ) -> tuple[list[Part], list[str]]:
     """Stage an FBA customer returns report: one feedback part (one event per return)."""
     parts = _stage(
@@ -120,7 +144,12 @@ def stage_fba(
 
 
 def stage_mfn(
-    con: duckdb.DuckDBPyConnection, path: Path, *, seller: str, encoding: str | None = None, max_problems: int = 20
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    *,
+    seller: str,
+    encoding: str | None = None,
+    max_problems: int = 20,
 ) -> tuple[list[Part], list[str]]:
     """Stage a merchant-fulfilled returns report: one feedback part."""
     parts = _stage(

@@ -32,30 +32,75 @@ NEEDS = "six columns in the order Date, Rating, Comments, Your Response, Order I
 HEADERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "en": (("Date", "Rating", "Comments", "Your Response", "Order ID", "Rater Email"), ()),
     "de": (
-        ("Datum", "Bewertung", "Kommentare", "Ihre Antwort", "Bestellnummer", "E-Mail-Adresse des Bewerters"),
+        (
+            "Datum",
+            "Bewertung",
+            "Kommentare",
+            "Ihre Antwort",
+            "Bestellnummer",
+            "E-Mail-Adresse des Bewerters",
+        ),
         ("%d.%m.%y", "%d.%m.%Y"),
     ),
     "fr": (
-        ("Date", "Évaluation", "Commentaires", "Votre réponse", "Numéro de commande", "Adresse e-mail de l'évaluateur"),
+        (
+            "Date",
+            "Évaluation",
+            "Commentaires",
+            "Votre réponse",
+            "Numéro de commande",
+            "Adresse e-mail de l'évaluateur",
+        ),
         ("%d/%m/%y", "%d/%m/%Y"),
     ),
     "es": (
-        ("Fecha", "Calificación", "Comentarios", "Tu respuesta", "Número de pedido", "Correo electrónico del evaluador"),
+        (
+            "Fecha",
+            "Calificación",
+            "Comentarios",
+            "Tu respuesta",
+            "Número de pedido",
+            "Correo electrónico del evaluador",
+        ),
         ("%d/%m/%y", "%d/%m/%Y"),
     ),
     "it": (
-        ("Data", "Valutazione", "Commenti", "La tua risposta", "Numero ordine", "Email del valutatore"),
+        (
+            "Data",
+            "Valutazione",
+            "Commenti",
+            "La tua risposta",
+            "Numero ordine",
+            "Email del valutatore",
+        ),
         ("%d/%m/%y", "%d/%m/%Y"),
     ),
     "nl": (
-        ("Datum", "Beoordeling", "Opmerkingen", "Uw reactie", "Bestelnummer", "E-mailadres van beoordelaar"),
+        (
+            "Datum",
+            "Beoordeling",
+            "Opmerkingen",
+            "Uw reactie",
+            "Bestelnummer",
+            "E-mailadres van beoordelaar",
+        ),
         ("%d/%m/%y", "%d-%m-%Y"),
     ),
     "sv": (
-        ("Datum", "Betyg", "Kommentarer", "Ditt svar", "Beställnings-ID", "Bedömarens e-postadress"),
+        (
+            "Datum",
+            "Betyg",
+            "Kommentarer",
+            "Ditt svar",
+            "Beställnings-ID",
+            "Bedömarens e-postadress",
+        ),
         ("%Y-%m-%d",),
     ),
-    "ja": (("日付", "評価", "コメント", "回答", "注文番号", "評価者のEメール"), ("%y/%m/%d", "%Y/%m/%d")),
+    "ja": (
+        ("日付", "評価", "コメント", "回答", "注文番号", "評価者のEメール"),
+        ("%y/%m/%d", "%Y/%m/%d"),
+    ),
 }
 US = ("%m/%d/%y", "%m/%d/%Y")
 DAY_FIRST = ("%d/%m/%y", "%d/%m/%Y")
@@ -121,7 +166,10 @@ def stage(
     _, _, header = staging.sniff_text(path, encoding)
     formats, note = date_formats(path, header.names, encoding)
     fmt_list = "[" + ", ".join(sql_str(f) for f in formats) + "]"
-    shown = " or ".join(f.replace("%y", "YY").replace("%Y", "YYYY").replace("%m", "MM").replace("%d", "DD") for f in formats)
+    shown = " or ".join(
+        f.replace("%y", "YY").replace("%Y", "YYYY").replace("%m", "MM").replace("%d", "DD")
+        for f in formats
+    )
 
     def fields(names: list[str]) -> list[Field]:
         label = [n or f"column {i + 1}" for i, n in enumerate(names)]
@@ -155,7 +203,8 @@ def stage(
         "comment": "comment",
     }
     select = ", ".join(
-        f"CAST({values.get(c, 'NULL')} AS {spec.type}) AS {quote_ident(c)}" for c, spec in cols.items()
+        f"CAST({values.get(c, 'NULL')} AS {spec.type}) AS {quote_ident(c)}"
+        for c, spec in cols.items()
     )
     part = new_name(con, "part_seller_feedback")
     con.execute(

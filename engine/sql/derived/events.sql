@@ -1,13 +1,13 @@
 -- events: every feedback event with its issue type, theme and whether it counts (DESIGN.md
 -- 4.1-4.2), and whether its order's unit came from commingled stock.
--- The in_scope markers select the offers being derived (TRUE for all; engine.derive fills
+-- The events_of markers select the offers being derived (TRUE for all; engine.derive fills
 -- them in); the classify marker is engine/sql/classify.sql over fb (trusted text).
 WITH fb AS (
-    SELECT * FROM feedback AS f WHERE {in_scope:f}
+    SELECT * FROM feedback AS f WHERE {events_of:f}
 ),
 classified AS ({classify}),
 ord AS (
-    SELECT order_id, seller_id, sku, sold_by_seller FROM orders AS o WHERE {in_scope:o}
+    SELECT order_id, seller_id, sku, sold_by_seller FROM orders AS o WHERE {events_of:o}
 )
 SELECT
     f.feedback_id,

@@ -4,8 +4,8 @@
 -- double the cost. Reads offer_day and events, so it runs after them.
 SELECT seller_id, sku, list(day) AS days
 FROM (
-    SELECT seller_id, sku, day FROM offer_day AS d WHERE {in_scope:d}
+    SELECT seller_id, sku, day FROM offer_day AS d WHERE {activity_of:d}
     UNION ALL
-    SELECT seller_id, sku, event_day AS day FROM events AS e WHERE counted AND {in_scope:e}
+    SELECT seller_id, sku, event_day AS day FROM events AS e WHERE counted AND {activity_of:e}
 )
 GROUP BY ALL

@@ -8,5 +8,5 @@ SELECT
     count(*)::INTEGER AS orders,
     count(*) FILTER (WHERE NOT sold_by_seller)::INTEGER AS commingled_orders
 FROM orders AS o
-WHERE status <> 'cancelled' AND {in_scope:o}
+WHERE status <> 'cancelled' AND {days_of:o}
 GROUP BY ALL

@@ -12,7 +12,7 @@ WITH first_counted AS (
         min(event_day) FILTER (WHERE has_comment) AS comment_day,
         arg_min(theme, event_date::VARCHAR || feedback_id) AS theme
     FROM events AS e
-    WHERE counted AND order_id IS NOT NULL AND {in_scope:e}
+    WHERE counted AND order_id IS NOT NULL AND {events_of:e}
     GROUP BY ALL
 ),
 ncx_orders AS (
@@ -26,7 +26,7 @@ ncx_orders AS (
         true AS linked
     FROM orders AS o
     JOIN first_counted AS fc USING (seller_id, sku, order_id)
-    WHERE o.status <> 'cancelled' AND {in_scope:o}
+    WHERE o.status <> 'cancelled' AND {events_of:o}
     GROUP BY o.seller_id, o.sku, o.order_id
 ),
 unlinked AS (
@@ -39,7 +39,7 @@ unlinked AS (
         theme,
         false AS linked
     FROM events AS e
-    WHERE counted AND order_id IS NULL AND {in_scope:e}
+    WHERE counted AND order_id IS NULL AND {events_of:e}
 )
 SELECT seller_id, sku, day, ncx_day, comment_day, theme, linked, count(*)::INTEGER AS ncx_orders
 FROM (SELECT * FROM ncx_orders UNION ALL SELECT * FROM unlinked)
