@@ -23,6 +23,8 @@ def create_app(store_root: Path):
     import dash
 
     from callbacks import register_callbacks, show_error
+    from callbacks.state import viewer_options
+    from engine.jobs import ImportJobs
     from engine.service import VocService
     from layouts.page import layout
 
@@ -37,28 +39,15 @@ def create_app(store_root: Path):
 
     def serve_layout():
         return layout(
-            sellers=seller_options(service), categories=service.categories(), policy=service.policy
+            sellers=viewer_options(service.sellers()),
+            categories=service.categories(),
+            policy=service.policy,
+            data_version=service.data_version(),
         )
 
     app.layout = serve_layout
-    register_callbacks(app, service)
+    register_callbacks(app, service, ImportJobs(Path(store_root)))
     return app
-
-
-def seller_options(service) -> list[dict]:
-    """'View as' choices: every seller (the demo seller first) and a category manager."""
-    from callbacks.state import CM
-    from engine.demo import DEMO_SELLER_ID, SELLER_NAMES
-
-    def label(seller_id: str) -> str:
-        name = SELLER_NAMES.get(seller_id)
-        suffix = " (demo seller)" if seller_id == DEMO_SELLER_ID else ""
-        return f"Seller: {name or seller_id}{suffix}"
-
-    sellers = sorted(service.sellers(), key=lambda s: (s != DEMO_SELLER_ID, s))
-    return [{"label": "Category manager", "value": CM}] + [
-        {"label": label(s), "value": s} for s in sellers
-    ]
 
 
 def __getattr__(name: str):
@@ -126,12 +115,8 @@ def _parser() -> argparse.ArgumentParser:
         help="peer rates per category, subcategory and price band (peer_rate, peer_offers)",
     )
     for table in ("offers", "orders", "feedback", "actions"):
-        i.add_argument(
-            f"--{table}", type=Path, metavar="FILE", help=f"a canonical {table} file"
-        )
-    i.add_argument(
-        "--encoding", help="text encoding of the files (default: UTF-8, else cp1252)"
-    )
+        i.add_argument(f"--{table}", type=Path, metavar="FILE", help=f"a canonical {table} file")
+    i.add_argument("--encoding", help="text encoding of the files (default: UTF-8, else cp1252)")
     i.add_argument(
         "--no-wait",
         action="store_true",
@@ -139,7 +124,9 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     r = sub.add_parser("report", help="print health per offer as CSV or JSON")
-    r.add_argument("--as-of", type=_date, help="as-of day YYYY-MM-DD (default: the latest order day)")
+    r.add_argument(
+        "--as-of", type=_date, help="as-of day YYYY-MM-DD (default: the latest order day)"
+    )
     r.add_argument("--window-days", type=int, default=90, help="window length in days (default 90)")
     r.add_argument("--seller", help="only this seller's offers")
     r.add_argument("--category", help="only offers of this category")
@@ -154,9 +141,7 @@ def _parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="rebuild the store with the demo marketplace")
     d.add_argument("--scale", type=float, default=1.0, help="size of the marketplace (default 1)")
     d.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
-    d.add_argument(
-        "--force", action="store_true", help="replace a store that holds imported data"
-    )
+    d.add_argument("--force", action="store_true", help="replace a store that holds imported data")
     d.add_argument(
         "--amazon-reports",
         type=Path,

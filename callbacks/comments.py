@@ -32,7 +32,19 @@ def register(app, service) -> None:
         *SCOPE,
     )
     def update_comments(
-        offer, resolve, grid_query, sources, themes, counted, since, text, view, cats, as_of, window
+        offer,
+        resolve,
+        grid_query,
+        sources,
+        themes,
+        counted,
+        since,
+        text,
+        view,
+        cats,
+        as_of,
+        window,
+        _version,
     ):
         state = scope_state(view, cats, as_of, window)
         if state is None:

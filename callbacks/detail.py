@@ -27,7 +27,7 @@ def register(app, service) -> None:
         Input(ID.SELECTED_OFFER, "data"),
         *SCOPE,
     )
-    def update_offer_detail(offer, view, cats, as_of, window):
+    def update_offer_detail(offer, view, cats, as_of, window, _version):
         state = scope_state(view, cats, as_of, window)
         key = st.offer_key(st.PageState(offer=offer or ""))
         if state is None or key is None:

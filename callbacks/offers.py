@@ -13,11 +13,14 @@ from engine.service import GridQuery
 from layouts.grid import offer_columns, offer_rows
 from layouts.ids import ID, tile
 
+# Who looks, when, over which window - and the data version an import on this page bumps,
+# so every view of the data refreshes after it.
 SCOPE = [
     Input(ID.VIEW_AS, "value"),
     Input(ID.CM_CATEGORIES, "value"),
     Input(ID.AS_OF, "date"),
     Input(ID.WINDOW, "value"),
+    Input(ID.DATA_VERSION, "data"),
 ]
 FILTERS = [
     Input(ID.F_HEALTH, "value"),
@@ -95,7 +98,7 @@ def register(app, service) -> None:
         Input(ID.F_ACTION, "value"),
         State({**tile("x"), "level": ALL}, "id"),
     )
-    def update_tiles(view, cats, as_of, window, health, action, tile_ids):
+    def update_tiles(view, cats, as_of, window, _version, health, action, tile_ids):
         state = scope_state(view, cats, as_of, window)
         if state is None:
             raise PreventUpdate
@@ -115,7 +118,7 @@ def register(app, service) -> None:
         *SCOPE,
         *FILTERS,
     )
-    def update_grid_query(view, cats, as_of, window, *filter_values):
+    def update_grid_query(view, cats, as_of, window, _version, *filter_values):
         filters = dict(zip(FILTER_FIELDS, filter_values, strict=True))
         state = scope_state(view, cats, as_of, window, **filters)
         if state is None:

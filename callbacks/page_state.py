@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dash import ALL, Input, Output, ctx, no_update
+from dash import ALL, Input, Output, State, ctx, no_update
 
 from callbacks import state as st
 from layouts.ids import ID, tile
@@ -18,6 +18,7 @@ def register(app, service) -> None:
 
     @app.callback(
         Output(ID.URL, "search"),
+        Output(ID.DATA_VERSION, "data", allow_duplicate=True),
         *control_outputs,
         Input(ID.URL, "search"),
         Input(_tile_any(), "n_clicks"),
@@ -25,13 +26,20 @@ def register(app, service) -> None:
         Input(ID.GRID, "cellClicked"),
         Input(ID.GRID, "cellRendererData"),
         *control_inputs,
+        State(ID.DATA_VERSION, "data"),
+        prevent_initial_call="initial_duplicate",
     )
     def update_page_state(search, _tiles, _clear, cell, renderer, *values):
+        *values, shown = values
+        # Every interaction passes here: data an import brought since the page showed its
+        # data version refreshes every view (the views take the version as an input).
+        current = service.data_version()
+        version = current if current != shown else no_update
         base = st.defaults(service.default_view(), service.latest_day())
         trigger = ctx.triggered_id
         if trigger in (None, ID.URL):  # first load or back/forward: the URL decides
             state = st.parse_query(search, base)
-            return no_update, *st.to_controls(state)
+            return no_update, version, *st.to_controls(state)
         current = st.from_controls(list(values))
         prop = ctx.triggered[0]["prop_id"].rsplit(".", 1)[-1] if ctx.triggered else ""
         new = transition(current, trigger, prop, cell, renderer)
@@ -40,7 +48,7 @@ def register(app, service) -> None:
             for v, old in zip(st.to_controls(new), st.to_controls(current), strict=True)
         ]
         query = st.to_query(new, base)
-        return (query if query != (search or "") else no_update), *controls
+        return (query if query != (search or "") else no_update), version, *controls
 
 
 def transition(

@@ -28,7 +28,7 @@ def register(app, service) -> None:
         Input(ID.SELECTED_OFFER, "data"),
         *SCOPE,
     )
-    def update_peer_view(offer, view, cats, as_of, window):
+    def update_peer_view(offer, view, cats, as_of, window, _version):
         state = scope_state(view, cats, as_of, window)
         key = st.offer_key(st.PageState(offer=offer or ""))
         if state is None or state.view != st.CM:

@@ -74,6 +74,21 @@ _URL_KEYS = {
 }
 
 
+def viewer_options(sellers: list[str]) -> list[dict]:
+    """'View as' choices: a category manager, then every seller (the demo seller first)."""
+    from engine.demo import DEMO_SELLER_ID, SELLER_NAMES
+
+    def label(seller_id: str) -> str:
+        name = SELLER_NAMES.get(seller_id)
+        suffix = " (demo seller)" if seller_id == DEMO_SELLER_ID else ""
+        return f"Seller: {name or seller_id}{suffix}"
+
+    ordered = sorted(sellers, key=lambda s: (s != DEMO_SELLER_ID, s))
+    return [{"label": "Category manager", "value": CM}] + [
+        {"label": label(s), "value": s} for s in ordered
+    ]
+
+
 def defaults(view: str, as_of: date) -> PageState:
     return PageState(view=view, as_of=as_of.isoformat())
 

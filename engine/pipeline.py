@@ -72,12 +72,13 @@ class ImportSummary:
             out.append(f"warning: {w}")
         if self.uncategorised:
             n = self.uncategorised
+            them = "them" if n != 1 else "it"
             out.append(
                 f"note: {n:,} offer{'s' if n != 1 else ''} without a category (Uncategorised): "
-                "import a catalogue (--catalogue FILE) to compare them with similar offers"
+                f"import a catalogue (--catalogue FILE) to compare {them} with similar offers"
             )
         if not self.changed:
-            out.append("nothing changed: every row was already stored")
+            out.append("nothing changed: the store already holds this data")
         else:
             where = f"; the store is now at version {self.generation}" if self.generation else ""
             out.append(

@@ -254,8 +254,8 @@ class VocService:
                 self._key_locks.pop(key, None)
             return value
 
-    def _version(self) -> int:
-        """The data version requests see now (caches key on it)."""
+    def data_version(self) -> int:
+        """The data version requests see now (caches key on it; bumped by every import)."""
         return self.source()[0]
 
     def all_health(self, as_of: date, window_days: int) -> pl.DataFrame:
@@ -264,7 +264,7 @@ class VocService:
         Concurrent requests for the same key wait for one computation. Internal: callers
         outside the engine use ``offers``, which applies the viewer.
         """
-        version = self._version()
+        version = self.data_version()
 
         def build() -> pl.DataFrame:
             frame = self._compute_health(version, as_of, window_days)
@@ -347,7 +347,7 @@ class VocService:
             )
             return _grid_sort(numbered, query)["_row"].to_numpy()
 
-        key = ("grid", self._version(), as_of, window_days, viewer, query)
+        key = ("grid", self.data_version(), as_of, window_days, viewer, query)
         rows = self._memo(key, order, self._orders, self.orders_size)
         return frame[rows[max(0, start) : max(0, end)]], len(rows)
 
@@ -517,10 +517,16 @@ class VocService:
     def _peer_keys(
         self, as_of: date, window_days: int, me: dict, include_self: bool = False
     ) -> pl.DataFrame:
-        """Keys of the offers in ``me``'s peer group at its level (n > 0 at the same day)."""
+        """Keys of the offers in ``me``'s peer group at its level: those with orders at the
+        same day; for a listing deleted before the as-of day (evaluated at its deletion
+        day), the group's offers that were not deleted before that day."""
         frame = self.all_health(as_of, window_days)
         same_level = [pl.col(c) == me[c] for c in LEVEL_KEYS[me["peer_level"]]]
-        peers = frame.filter(pl.col("orders") > 0, pl.col("e") == me["e"], *same_level)
+        if me["e"] == as_of:
+            peers = frame.filter(pl.col("orders") > 0, pl.col("e") == me["e"], *same_level)
+        else:
+            alive = pl.col("deleted_at").is_null() | (pl.col("deleted_at") >= me["e"])
+            peers = frame.filter(alive, *same_level)
         if not include_self:
             peers = peers.filter(
                 ~((pl.col("seller_id") == me["seller_id"]) & (pl.col("sku") == me["sku"]))
@@ -543,7 +549,7 @@ class VocService:
         A row click then gathers its peers' weeks from memory instead of probing
         ``offer_day`` with a join on every click.
         """
-        version = self._version()
+        version = self.data_version()
 
         def build() -> WeeklyIndex:
             cur = self.cursor()

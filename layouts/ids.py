@@ -63,6 +63,19 @@ class ID(StrEnum):
     PEER_CARD = "peer-card"
     PEER_HIST = "peer-histogram"
     PEER_WORST = "peer-worst"
+    # import on the page
+    IMPORT_OPEN = "import-open"
+    IMPORT_MODAL = "import-modal"
+    IMPORT_SELLER = "import-seller"
+    IMPORT_UPLOAD = "import-upload"
+    IMPORT_PROGRESS = "import-progress"
+    IMPORT_STATUS = "import-status"
+    IMPORT_POLL = "import-poll"
+    IMPORT_JOB = "import-job"
+    DATA_VERSION = (
+        "data-version"  # the store's data version the page shows; views refresh on change
+    )
+    DATA_CHECK = "data-check"
     # transparency
     HOW_TOGGLE = "how-health-toggle"
     HOW_PANEL = "how-health-panel"

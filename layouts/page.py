@@ -8,6 +8,7 @@ from dash import dcc, html
 
 from engine.policy import WINDOWS, Policy
 from engine.themes import THEME_LABELS
+from layouts import importing
 from layouts.figures import SOURCE_LABELS, empty_figure
 from layouts.grid import COMMENT_COLUMNS, HEALTH_OPTIONS, offer_columns
 from layouts.ids import ID, tile
@@ -78,6 +79,7 @@ def header(sellers: list[dict], categories: list[str]) -> dbc.Navbar:
                     ],
                     className="g-2 align-items-center",
                 ),
+                importing.open_button(),
             ],
             fluid=True,
         ),
@@ -495,7 +497,9 @@ def how_health_card(policy: Policy) -> dbc.Card:
     )
 
 
-def layout(*, sellers: list[dict], categories: list[str], policy: Policy) -> html.Div:
+def layout(
+    *, sellers: list[dict], categories: list[str], policy: Policy, data_version: int = 0
+) -> html.Div:
     """The whole page. Values are filled from the URL by the state callback on load."""
     return html.Div(
         [
@@ -504,6 +508,7 @@ def layout(*, sellers: list[dict], categories: list[str], policy: Policy) -> htm
             dcc.Store(id=ID.RESOLVE_MODE, data=False),
             dcc.Store(id=ID.GRID_QUERY),
             dcc.Store(id=ID.GRID_REFRESHED),
+            importing.dialog(data_version),
             header(sellers, categories),
             dbc.Container(
                 [

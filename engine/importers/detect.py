@@ -177,15 +177,70 @@ def recognise(path: Path, encoding: str | None = None) -> FileType:
     for t in FILE_TYPES:
         if t.matches(normal, names, rows):
             return t
+    near = near_misses(normal)
+    if near:  # e.g. an All Orders report without its quantity column: name the column
+        label, missing = near[0]
+        raise InputError(
+            [
+                Problem(
+                    file,
+                    None,
+                    ", ".join(missing),
+                    f"required column of the {label} is missing: the file looks like one "
+                    f"(its header: {_header(names)}). If it is another type, it could be: "
+                    f"{_types()}",
+                )
+            ]
+        )
     raise InputError([Problem(file, 1, None, unknown_type_message(names))])
 
 
+# The header names each type cannot do without (normalised; a tuple holds alternatives),
+# used only to tell a file that lacks one or two of them which ones.
+_REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
+    orders.KIND: (
+        ("amazon-order-id", "order-id"), ("purchase-date",), ("sku",), ("quantity",),
+        ("item-status", "order-status"),
+    ),
+    returns.FBA_KIND: (("return-date",), ("order-id", "amazon-order-id"), ("sku",), ("reason",)),
+    returns.MFN_KIND: (
+        ("order-id",), ("return-request-date",), ("merchant-sku",), ("return-reason",),
+    ),
+    settlement.KIND: (("settlement-id",), ("transaction-type",), ("order-id",), ("sku",)),
+    replacements.KIND: (
+        ("shipment-date",), ("sku",), ("replacement-reason-code",), ("original-amazon-order-id",),
+    ),
+}  # fmt: skip
+_SHOWN = {
+    "amazon-order-id": "amazon-order-id (or order-id)",
+    "item-status": "item-status (or order-status)",
+}
+
+
+def near_misses(normal: set[str]) -> list[tuple[str, list[str]]]:
+    """(label, missing header names) of the report types whose required headers the file
+    has all but one or two of (at least half of them), fewest missing first."""
+    found = []
+    for kind, groups in _REQUIRED.items():
+        missing = [g for g in groups if not normal & set(g)]
+        if missing and len(missing) <= min(2, len(groups) // 2):
+            names = [_SHOWN.get(g[0], g[0]) for g in missing]
+            found.append((len(missing), BY_KIND[kind].label, names))
+    return [(label, names) for _, label, names in sorted(found, key=lambda f: f[0])]
+
+
+def _header(names: list[str]) -> str:
+    return ", ".join(names[:12]) + (", ..." if len(names) > 12 else "") or "empty"
+
+
+def _types() -> str:
+    return "; ".join(f"{t.label} ({t.needs})" for t in FILE_TYPES)
+
+
 def unknown_type_message(names: list[str]) -> str:
-    shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
-    types = "; ".join(f"{t.label} ({t.needs})" for t in FILE_TYPES)
     return (
-        f"is not a file type this importer knows (its header: {shown or 'empty'}). "
-        f"It could be: {types}"
+        f"is not a file type this importer knows (its header: {_header(names)}). "
+        f"It could be: {_types()}"
     )
 
 

@@ -138,10 +138,11 @@ def merge(con: duckdb.DuckDBPyConnection, parts: list[Part]) -> MergeResult:
         by_kind.setdefault(p.kind, []).append(p)
     if by_kind.get("offers"):
         _replace(con, "offers", by_kind["offers"], result)
-    if by_kind.get("catalogue"):
-        _catalogue(con, by_kind["catalogue"], result)
+    # Offers from orders reports first: a catalogue then places them (and wins on price).
     if by_kind.get("report_offers"):
         _report_offers(con, by_kind["report_offers"], result)
+    if by_kind.get("catalogue"):
+        _catalogue(con, by_kind["catalogue"], result)
     if by_kind.get("benchmark"):
         _benchmark(con, by_kind["benchmark"], result)
     for p in by_kind.get("orders", []):

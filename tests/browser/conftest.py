@@ -64,22 +64,21 @@ def _wait_until_up(url: str, proc: subprocess.Popen, log: Path) -> None:
     )
 
 
-@pytest.fixture(scope="session")
-def server_url(demo_store, tmp_path_factory) -> str:
-    """Base URL (ending in '/') of the app served against the demo store."""
+@contextlib.contextmanager
+def serving(store: Path, log: Path):
+    """``python app.py --store STORE serve`` on a free port; yields its base URL."""
     if not Path(CHROMIUM).exists():
         pytest.fail(
             f"no Chromium at {CHROMIUM}: scripts/test installs it (apt-get install chromium)"
         )
     port = _free_port()
-    log = tmp_path_factory.mktemp("server") / "server.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [
                 sys.executable,
                 "app.py",
                 "--store",
-                str(demo_store),
+                str(store),
                 "serve",
                 "--host",
                 "127.0.0.1",
@@ -101,6 +100,25 @@ def server_url(demo_store, tmp_path_factory) -> str:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def server_url(demo_store, tmp_path_factory) -> str:
+    """Base URL (ending in '/') of the app served against the demo store."""
+    with serving(demo_store, tmp_path_factory.mktemp("server") / "server.log") as url:
+        yield url
+
+
+def watch_errors(pg, errors: PageErrors) -> None:
+    """Record the page's console errors and uncaught exceptions in ``errors``."""
+
+    def on_console(msg) -> None:
+        if msg.type == "error":
+            location = msg.location or {}
+            errors.console.append(f"{msg.text} @ {location.get('url', '')}")
+
+    pg.on("console", on_console)
+    pg.on("pageerror", lambda exc: errors.page.append(str(exc)))
 
 
 @pytest.fixture(scope="session")
@@ -140,14 +158,7 @@ def browser_context(browser, server_url):
 def page(browser_context, page_errors):
     """A fresh 1280x800 page; the test fails if the page logged a console error or threw."""
     pg = browser_context.new_page()
-
-    def on_console(msg) -> None:
-        if msg.type == "error":
-            location = msg.location or {}
-            page_errors.console.append(f"{msg.text} @ {location.get('url', '')}")
-
-    pg.on("console", on_console)
-    pg.on("pageerror", lambda exc: page_errors.page.append(str(exc)))
+    watch_errors(pg, page_errors)
     yield pg
     with contextlib.suppress(PlaywrightError):
         # Let in-flight callbacks finish so their errors are attributed to this test.

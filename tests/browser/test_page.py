@@ -300,6 +300,15 @@ def test_resolve_issue_shows_recent_counted_feedback_and_a_remedy(page, shot, se
     expect(page.locator("#comments-remedy .alert, #comments-remedy > *").first).to_be_visible()
     expect(page.locator("#comments-remedy")).to_contain_text("Recent counted feedback")
     expect_rows_shown(page, "comments-grid")
+    # AG Grid swaps rowData after the title: wait until the resolve rows are in
+    page.wait_for_function(
+        """sku => dash_ag_grid.getApiAsync('comments-grid').then(api => {
+            const rows = [];
+            api.forEachNodeAfterFilterAndSort(n => rows.push(n.data));
+            return rows.length > 0 && rows.every(r => r.sku === sku);
+        })""",
+        arg=key.split("|", 1)[1],
+    )
     comments = comment_data(page)
     assert comments, "an offer closed for NCX should have counted feedback"
     assert all(c["counted"].startswith("Counted") for c in comments), {
@@ -352,6 +361,17 @@ def test_hostile_comments_are_shown_as_text(page, shot, hostile_comments):
     for n, (kind, (seller_id, sku, comment)) in enumerate(picks.items(), start=1):
         open_page(page, "?view=cm&offer=" + quote(f"{seller_id}|{sku}", safe=""))
         expect(page.locator("#offer-detail-title")).to_contain_text(f"SKU {sku}")
+        expect(page.locator("#comments-title")).to_contain_text("Customer comments —")
+        # AG Grid draws only the rows in view: bring the payload's row into it
+        page.wait_for_function(
+            """kind => dash_ag_grid.getApiAsync('comments-grid').then(api => {
+                let found = null;
+                api.forEachNode(n => { if (!found && (n.data.comment || '').includes(kind)) found = n; });
+                if (found) { api.ensureNodeVisible(found, 'middle'); }
+                return found !== null;
+            })""",
+            arg=kind,
+        )
         cell = page.locator(f'{COMMENT_ROWS} [col-id="comment"]', has_text=kind)
         expect(cell).to_have_count(1)
         expect(cell).to_have_text(comment)

@@ -34,7 +34,7 @@ def callback(dash_app, name: str):
 
 
 def scope(service, view=SELLER, cats=None, window=90):
-    return view, cats, service.latest_day().isoformat(), window
+    return view, cats, service.latest_day().isoformat(), window, 0
 
 
 def test_tiles_show_the_engine_counts(dash_app, service):

@@ -209,16 +209,17 @@ def feedback_part(
     """A canonical feedback part from a staged report: ``select`` gives each feedback
     column's SQL over the stage's fields (missing ones NULL). Rows that describe the same
     event (per-unit return rows, several amount rows of one refund) share their feedback
-    id and values; they become one event, named by its first row."""
+    id; they become one event, named by its first row and with that row's values (units
+    of one return may differ in what the id leaves out, e.g. the fulfilment centre)."""
     cols = []
     for c, spec in TABLE_COLUMNS["feedback"].items():
         cols.append(f"CAST({select.get(c, 'NULL')} AS {spec.type}) AS {quote_ident(c)}")
     names = ", ".join(quote_ident(c) for c in TABLE_COLUMNS["feedback"])
     part = staging.new_name(con, "part_feedback")
     con.execute(
-        f"CREATE TEMP TABLE {part} AS SELECT {names}, min(_rowid) AS _rowid FROM ("
+        f"CREATE TEMP TABLE {part} AS SELECT {names}, _rowid FROM ("
         f"SELECT {', '.join(cols)}, rowid AS _rowid FROM {quote_ident(staged.stage)} "
-        f"WHERE {where}) GROUP BY ALL"
+        f"WHERE {where}) QUALIFY row_number() OVER (PARTITION BY feedback_id ORDER BY _rowid) = 1"
     )
     return Part("feedback", part, staged, "_rowid")
 
