@@ -1,8 +1,8 @@
 """The store folder: numbered DuckDB generations, the pointer to the live one, the import lock.
 
-DuckDB lets one process write a database file or several read it, never both (DESIGN.md
-5.1). So a served store is never written: an import copies the live generation, works on
-the copy, checkpoints and closes it, and then switches the pointer atomically::
+DuckDB lets one process write a database file or several read it, never both. So a served
+store is never written: an import copies the live generation, works on the copy,
+checkpoints and closes it, and then switches the pointer atomically::
 
     store/
       CURRENT                 "gen-000012.duckdb": the live generation

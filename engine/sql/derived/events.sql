@@ -1,5 +1,5 @@
--- events: every feedback event with its issue type, theme and whether it counts (DESIGN.md
--- 4.1-4.2), and whether its order's unit came from commingled stock.
+-- events: every feedback event with its issue type, theme and whether it counts
+-- (docs/health.md), and whether its order's unit came from commingled stock.
 -- The events_of markers select the offers being derived (TRUE for all; engine.derive fills
 -- them in); the classify marker is engine/sql/classify.sql over fb (trusted text).
 WITH fb AS (
