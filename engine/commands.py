@@ -21,22 +21,29 @@ DATA_EXTENSIONS = (".csv", ".tsv", ".txt", ".gz", ".parquet")
 
 
 class _Steps:
-    """A progress line over the named steps of a long job, printed to stderr."""
+    """Progress over the named steps of a long job, on stderr: one updating line on a
+    terminal, a line per step otherwise (logs, pipes)."""
 
     def __init__(self, desc: str) -> None:
         self.desc = desc
-        self.bar = tqdm(
-            desc=desc, unit="step", file=sys.stderr, leave=False, bar_format="{desc} [{elapsed}]"
+        self.bar = (
+            tqdm(desc=desc, file=sys.stderr, leave=False, bar_format="{desc} [{elapsed}]")
+            if sys.stderr.isatty()
+            else None
         )
 
     def __call__(self, message: str) -> None:
+        if self.bar is None:
+            print(f"{self.desc}: {message}", file=sys.stderr, flush=True)
+            return
         if "waiting" in message:  # another import holds the lock: say it on its own line
             tqdm.write(message, file=sys.stderr)
         self.bar.set_description_str(f"{self.desc}: {message}")
         self.bar.update(1)
 
     def close(self) -> None:
-        self.bar.close()
+        if self.bar is not None:
+            self.bar.close()
 
 
 def run_import(

@@ -147,8 +147,12 @@ def import_files(
         if summary.changed:
             say("refreshing derived tables")
             summary.seconds_refresh = refresh(con, summary.merged, origin="import")
-        summary.uncategorised = int(
-            sql.scalar(con, "SELECT count(*) FROM offers WHERE category = ?", [store.UNCATEGORISED])
+        summary.uncategorised = int(  # of the seller the reports were imported for
+            sql.scalar(
+                con,
+                "SELECT count(*) FROM offers WHERE category = ? AND seller_id = ?",
+                [store.UNCATEGORISED, seller],
+            )
         )
     return summary
 

@@ -1,4 +1,4 @@
-"""Canonical files (DESIGN.md 3): offers, orders, feedback and actions by column name.
+"""Canonical files (docs/importing.md): offers, orders, feedback and actions by column name.
 
 `stage_file` reads one CSV/TSV/Parquet file whose columns carry canonical names
 (engine/sql/schema.sql; case, spaces and ``-``/``_`` do not matter, unknown columns are
@@ -6,7 +6,7 @@ ignored) into a TEMP table with exactly the canonical columns, in schema order, 
 canonical types, through the shared staging core (`engine.importers.staging`).
 
 Rows of one key: several lines of one order and one offer are left for the merge step
-(they are one order, DESIGN.md 4.3); for the other tables identical rows are kept once and
+(they are one order, docs/health.md); for the other tables identical rows are kept once and
 rows that contradict each other (same key, other values) are an error naming both rows.
 """
 
@@ -281,7 +281,7 @@ def stage_file(
     else:
         fail(file, "unsupported file type (expected .csv, .tsv, .txt, .csv.gz or .parquet)")
     staged.table = table
-    if table != "orders":  # lines of one order are merged later (DESIGN.md 4.3)
+    if table != "orders":  # lines of one order are merged later (docs/health.md)
         try:
             staged.repeats = staging.collapse_duplicates(
                 con, staged, KEYS[table], max_problems=max_problems

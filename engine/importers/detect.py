@@ -195,22 +195,15 @@ def recognise(path: Path, encoding: str | None = None) -> FileType:
     raise InputError([Problem(file, 1, None, unknown_type_message(names))])
 
 
-# The header names each type cannot do without (normalised; a tuple holds alternatives),
-# used only to tell a file that lacks one or two of them which ones.
+# The header names each report type cannot do without, to tell a file that lacks one or
+# two of them which ones.
 _REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
-    orders.KIND: (
-        ("amazon-order-id", "order-id"), ("purchase-date",), ("sku",), ("quantity",),
-        ("item-status", "order-status"),
-    ),
-    returns.FBA_KIND: (("return-date",), ("order-id", "amazon-order-id"), ("sku",), ("reason",)),
-    returns.MFN_KIND: (
-        ("order-id",), ("return-request-date",), ("merchant-sku",), ("return-reason",),
-    ),
-    settlement.KIND: (("settlement-id",), ("transaction-type",), ("order-id",), ("sku",)),
-    replacements.KIND: (
-        ("shipment-date",), ("sku",), ("replacement-reason-code",), ("original-amazon-order-id",),
-    ),
-}  # fmt: skip
+    orders.KIND: orders.REQUIRED,
+    returns.FBA_KIND: returns.FBA_REQUIRED,
+    returns.MFN_KIND: returns.MFN_REQUIRED,
+    settlement.KIND: settlement.REQUIRED,
+    replacements.KIND: replacements.REQUIRED,
+}
 _SHOWN = {
     "amazon-order-id": "amazon-order-id (or order-id)",
     "item-status": "item-status (or order-status)",
@@ -238,8 +231,17 @@ def _types() -> str:
 
 
 def unknown_type_message(names: list[str]) -> str:
+    text = "".join(names)
+    letters = [c for c in text if c.isalpha()]
+    odd = sum(1 for c in letters if not c.isascii())
+    hint = (
+        " Its header looks garbled: if the file is in another encoding (e.g. cp932 for "
+        "Amazon Japan), pass it with --encoding."
+        if letters and odd > len(letters) / 3
+        else ""
+    )
     return (
-        f"is not a file type this importer knows (its header: {_header(names)}). "
+        f"is not a file type this importer knows (its header: {_header(names)}).{hint} "
         f"It could be: {_types()}"
     )
 

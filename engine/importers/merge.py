@@ -7,7 +7,7 @@ rules, in one place for canonical and Amazon files alike:
 
 - **Split order lines.** Lines of one order and one offer are one order: identical lines
   count once; otherwise its purchase time is that of its earliest non-cancelled line, its
-  quantity the sum, and it is cancelled only when every line is (DESIGN.md 4.3). Of lines
+  quantity the sum, and it is cancelled only when every line is (docs/health.md). Of lines
   with different ``updated_at`` (an order in two reports), only the newest are used.
 - **Corrections.** A known key with other values replaces the stored row; an order only
   when it is not older (``updated_at``) than the stored one. Identical rows change nothing.
@@ -305,9 +305,29 @@ def _replace(
         if len(parts) > 1
         else f"CREATE TEMP TABLE {incoming} AS SELECT {cols} FROM {quote_ident(parts[0].stage)}"
     )
+    if table == "feedback":
+        _first_refund_posting(con, incoming, parts)
     result._count(table).rows += sum(p.source.rows for p in parts if p.kind == table)
     _apply(con, table, incoming, result)
     drop(con, incoming)
+
+
+def _first_refund_posting(con: duckdb.DuckDBPyConnection, incoming: str, parts: list[Part]) -> None:
+    """A settlement refund (one event per order and SKU) is dated by its first posting,
+    whichever settlement file and whichever import brought it: the amount rows of one refund
+    can fall into consecutive settlements, imported in any order. (Other feedback follows
+    "the later import wins".)"""
+    settled = [p for p in parts if p.source.table == "settlement"]  # amazon.settlement.KIND
+    if not settled:
+        return
+    union = _union(settled, ["feedback_id", "event_date"])
+    con.execute(
+        f"UPDATE {incoming} AS i SET event_date = e.first FROM (SELECT feedback_id, "
+        f"min(event_date) AS first FROM (SELECT feedback_id, event_date FROM ({union}) "
+        f"UNION ALL SELECT feedback_id, event_date FROM feedback WHERE source = 'refund' "
+        f"AND feedback_id IN (SELECT feedback_id FROM ({union}))) GROUP BY feedback_id) AS e "
+        f"WHERE i.feedback_id = e.feedback_id AND e.first < i.event_date"
+    )
 
 
 def _orders(con: duckdb.DuckDBPyConnection, parts: list[Part], result: MergeResult) -> None:

@@ -224,6 +224,11 @@ def feedback_part(
     return Part("feedback", part, staged, "_rowid")
 
 
+def has_headers(normal: set[str], required: Sequence[Sequence[str]]) -> bool:
+    """Whether a header (normalised names) has one name of every group of ``required``."""
+    return all(normal & set(group) for group in required)
+
+
 def fail_rows(
     con: duckdb.DuckDBPyConnection,
     staged: StagedFile,

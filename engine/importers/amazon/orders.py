@@ -18,6 +18,7 @@ import duckdb
 from engine.importers import staging
 from engine.importers.amazon.common import (
     SELLER,
+    has_headers,
     pick,
     stage_report,
     text_field,
@@ -53,13 +54,16 @@ STATUSES = {
 CHANNELS = {"AMAZON": "FBA", "AFN": "FBA", "MERCHANT": "MFN", "MFN": "MFN"}
 
 
+# The header names a file needs to be one (normalised; a group holds alternatives).
+REQUIRED = (
+    ("amazon-order-id", "order-id"), ("purchase-date",), ("sku",),
+    ("quantity", "quantity-purchased"), ("item-status", "order-status"),
+)  # fmt: skip
+
+
 def matches(normal: set[str]) -> bool:
     """Whether a header (normalised names) is an All Orders report."""
-    return (
-        bool(normal & {"amazon-order-id", "order-id"})
-        and {"purchase-date", "sku", "quantity"} <= normal
-        and bool(normal & {"item-status", "order-status"})
-    )
+    return has_headers(normal, REQUIRED)
 
 
 def _fields(names: list[str], file: str) -> list[Field]:

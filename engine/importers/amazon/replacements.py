@@ -15,6 +15,7 @@ from engine.importers.amazon.common import (
     SELLER,
     event_id,
     feedback_part,
+    has_headers,
     pick,
     stage_report,
     text_field,
@@ -36,8 +37,13 @@ WANTED = {
 }
 
 
+REQUIRED = (
+    ("shipment-date",), ("sku",), ("replacement-reason-code",), ("original-amazon-order-id",),
+)  # fmt: skip
+
+
 def matches(normal: set[str]) -> bool:
-    return {"shipment-date", "sku", "replacement-reason-code", "original-amazon-order-id"} <= normal
+    return has_headers(normal, REQUIRED)
 
 
 def _fields(names: list[str], file: str) -> list[Field]:

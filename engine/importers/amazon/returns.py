@@ -20,6 +20,7 @@ from engine.importers.amazon.common import (
     SELLER,
     event_id,
     feedback_part,
+    has_headers,
     pick,
     stage_report,
     text_field,
@@ -50,14 +51,16 @@ MFN_WANTED = {
 }
 
 
+FBA_REQUIRED = (("return-date",), ("order-id", "amazon-order-id"), ("sku",), ("reason",))
+MFN_REQUIRED = (("order-id",), ("return-request-date",), ("merchant-sku",), ("return-reason",))
+
+
 def fba_matches(normal: set[str]) -> bool:
-    return {"return-date", "sku", "reason"} <= normal and bool(
-        normal & {"order-id", "amazon-order-id"}
-    )
+    return has_headers(normal, FBA_REQUIRED)
 
 
 def mfn_matches(normal: set[str]) -> bool:
-    return {"order-id", "return-request-date", "merchant-sku", "return-reason"} <= normal
+    return has_headers(normal, MFN_REQUIRED)
 
 
 def _fields(

@@ -4,7 +4,7 @@ Rows with ``transaction-type`` = ``Refund`` are refunds: one event per order and
 however many amount rows (principal, tax, commission) it has, dated by its first posting.
 The first data row is the settlement's summary (empty transaction type); order, fee and
 other rows are not feedback and are skipped. A refund carries no reason and no comment,
-so it counts as an unexplained problem (DESIGN.md 4.2), as the marketplace counts it.
+so it counts as an unexplained problem (docs/health.md), as the marketplace counts it.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from engine.importers.amazon.common import (
     amazon_timestamp,
     event_id,
     fail_rows,
+    has_headers,
     pick,
     stage_report,
     text_field,
@@ -38,8 +39,11 @@ WANTED = {
 }
 
 
+REQUIRED = (("settlement-id",), ("transaction-type",), ("order-id",), ("sku",))
+
+
 def matches(normal: set[str]) -> bool:
-    return {"settlement-id", "transaction-type", "order-id", "sku"} <= normal
+    return has_headers(normal, REQUIRED)
 
 
 def _fields(names: list[str], file: str):
