@@ -12,6 +12,7 @@ from callbacks import state as st
 from engine.service import GridQuery
 from layouts.grid import offer_columns, offer_rows
 from layouts.ids import ID, tile
+from layouts.page import peer_notes
 
 # Who looks, when, over which window - and the data version an import on this page bumps,
 # so every view of the data refreshes after it.
@@ -111,6 +112,16 @@ def register(app, service) -> None:
             [f"{counts[level]:,}" for level in levels],
             ["health-tile active" if level in active else "health-tile" for level in levels],
         )
+
+    @app.callback(
+        Output(ID.PEER_NOTES, "children"),
+        *SCOPE,
+    )
+    def update_peer_notes(view, cats, as_of, window, _version):
+        state = scope_state(view, cats, as_of, window)
+        if state is None:
+            raise PreventUpdate
+        return peer_notes(service.peer_notes(st.viewer_of(state), st.as_of_of(state), state.window))
 
     @app.callback(
         Output(ID.GRID_QUERY, "data"),

@@ -321,6 +321,16 @@ class VocService:
         out["action_required"] = int(frame["action_required"].sum())
         return out
 
+    def peer_notes(self, viewer: Viewer, as_of: date, window_days: int) -> dict:
+        """What the page says about the viewer's peers: offers per peer basis
+        (marketplace, own_catalogue, benchmark) and offers still Uncategorised."""
+        frame = self.offers(viewer, as_of, window_days)
+        bases = dict(frame.group_by("peer_basis").len().iter_rows()) if frame.height else {}
+        return {
+            "bases": {k: int(v) for k, v in bases.items() if k},
+            "uncategorised": int((frame["category"] == store.UNCATEGORISED).sum()),
+        }
+
     def matching(
         self, viewer: Viewer, as_of: date, window_days: int, query: GridQuery
     ) -> pl.DataFrame:

@@ -19,6 +19,7 @@ class ID(StrEnum):
     WINDOW = "window"
     # tiles
     TILES = "tiles"
+    PEER_NOTES = "peer-notes"
     # filters
     F_HEALTH = "filter-health"
     F_CATEGORY = "filter-category"

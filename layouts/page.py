@@ -408,6 +408,9 @@ def comments_card() -> dbc.Card:
                             dashGridOptions={
                                 "localeText": {"noRowsToShow": "No comments match these filters"},
                                 "getRowId": {"function": "params.data.id"},
+                                # draw new rows at once, not on later animation frames:
+                                # never old and new comments on screen together
+                                "suppressAnimationFrame": True,
                             },
                             getRowId="params.data.id",
                             style={"height": "420px"},
@@ -446,7 +449,7 @@ def peers_card() -> dbc.Card:
 
 
 def how_health_card(policy: Policy) -> dbc.Card:
-    """The rules of DESIGN.md 4.2-4.3 in plain words, quoting the policy's numbers."""
+    """The rules of docs/health.md in plain words, quoting the policy's numbers."""
     bands = ", ".join(policy.price_band_labels())
     rules = [
         f"Window: orders purchased in the {policy.window_days} days up to the as-of day (change it above). "
@@ -514,6 +517,7 @@ def layout(
                 [
                     dbc.Alert(id=ID.ERROR, color="danger", is_open=False, dismissable=True),
                     tiles(),
+                    html.Div(id=ID.PEER_NOTES, className="peer-notes small mb-2"),
                     dbc.Row(
                         [
                             dbc.Col(filters(categories, policy.price_band_labels()), lg=2, md=3),
@@ -540,3 +544,35 @@ def layout(
 
 def badge_style(level: str) -> dict:
     return {"backgroundColor": HEALTH_COLOURS[level], "color": HEALTH_TEXT[level]}
+
+
+def peer_notes(notes: dict) -> list:
+    """Where the viewer's peer rates come from, when it is not the marketplace, and how
+    many offers still wait for a category (plain text)."""
+    out = []
+    bases = notes.get("bases", {})
+    own, bench = bases.get("own_catalogue", 0), bases.get("benchmark", 0)
+    if own:
+        out.append(
+            html.Div(
+                "Similar offers come from your own catalogue: the store holds one seller's "
+                "data, so each offer is compared with the seller's other offers.",
+            )
+        )
+    if bench:
+        out.append(
+            html.Div(
+                f"{bench:,} offer{'s are' if bench != 1 else ' is'} compared with peer rates "
+                "from the benchmark file."
+            )
+        )
+    n = notes.get("uncategorised", 0)
+    if n:
+        out.append(
+            html.Div(
+                f"{n:,} offer{'s have' if n != 1 else ' has'} no category yet (Uncategorised) "
+                "and can be compared only with other uncategorised offers: import a catalogue "
+                "(sku, category, subcategory, price) with Import reports.",
+            )
+        )
+    return out

@@ -266,10 +266,14 @@ def test_clicking_a_row_shows_its_trend_and_comments(page, shot):
     comments = comment_data(page)
     assert comments, "the worst offer should have comments"
     assert {c["sku"] for c in comments} == {sku}
-    dom_skus = page.eval_on_selector_all(
-        f'{COMMENT_ROWS} [col-id="sku"]', "els => els.map(e => e.innerText)"
+    # the grid redraws a frame after its data changed: wait for the drawn rows to follow
+    page.wait_for_function(
+        """([rows, sku]) => {
+            const cells = [...document.querySelectorAll(rows + ' [col-id="sku"]')];
+            return cells.length > 0 && cells.every(c => c.innerText === sku);
+        }""",
+        arg=[COMMENT_ROWS, sku],
     )
-    assert dom_skus and set(dom_skus) == {sku}
     settle(page)
     shot("03-row-click-trend-and-comments")
 
@@ -305,7 +309,7 @@ def test_resolve_issue_shows_recent_counted_feedback_and_a_remedy(page, shot, se
         """sku => dash_ag_grid.getApiAsync('comments-grid').then(api => {
             const rows = [];
             api.forEachNodeAfterFilterAndSort(n => rows.push(n.data));
-            return rows.length > 0 && rows.every(r => r.sku === sku);
+            return rows.length > 0 && rows.every(r => r.sku === sku && r.counted.startsWith('Counted'));
         })""",
         arg=key.split("|", 1)[1],
     )

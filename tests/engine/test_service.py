@@ -128,7 +128,7 @@ def test_computing_health_prefetches_the_days_trend_index(demo_store):
     fresh.all_health(day, 90)
     assert fresh._prefetch is not None
     fresh._prefetch.join(timeout=60)
-    assert ("weeks", fresh._version(), day) in fresh._cache
+    assert ("weeks", fresh.data_version(), day) in fresh._cache
 
 
 def test_comments_of_a_grid_query_are_those_of_its_matching_offers(svc):
