@@ -2,6 +2,7 @@
 
     python bench/datagen.py 1m 10m          canonical offers/orders/feedback files
     python bench/datagen.py demo cm200k     the stores the UI benchmark opens
+    python bench/datagen.py 10m-store       the 10m files imported into a store
 
 Canonical files (``bench/data/<name>/{offers,orders,feedback}.{parquet,csv}`` plus
 ``manifest.json``) are written by ``engine.demo.generate`` at the scale that gives the
@@ -17,7 +18,8 @@ The demo's line count is ``a + b * scale`` (the featured seller's 150 offers are
 at every scale), so the scale is found from two small probes (scale 1 and 2) and one
 correction step; the real counts are in the manifest (within ~2 % of the target).
 
-Stores (``bench/data/<name>/voc.duckdb``):
+Stores (``bench/data/<name>/store``, a store folder of numbered generations, see
+engine/generations.py; ``bench/data/<name>/manifest.json`` describes it):
 
 - ``demo``: ``engine.commands.build_demo`` at the default scale (what the app opens);
 - ``cm200k``: >= 200,000 offers for the category-manager benchmark. Generating the demo
@@ -26,10 +28,15 @@ Stores (``bench/data/<name>/voc.duckdb``):
   copy keeping a seeded 1/11 of the other sellers' order lines (and the feedback of the
   kept lines, and 1/11 of the feedback without an order). The featured seller stays
   whole. So: ~216k offers, ~2.25M order lines, ~280k events, ~2,600 sellers: a long
-  tail of offers with few orders each.
+  tail of offers with few orders each (``pipeline.build_store``);
+- ``<size>-store`` (e.g. ``10m-store``, ``1m-store``): the canonical Parquet files of
+  ``<size>`` imported into an empty store folder (``pipeline.import_into_store``), the
+  base of bench/imports.py's one-day import.
 
 Everything is skipped when its manifest exists (delete the folder to rebuild); a store
-whose manifest names another version of engine/ gets its derived tables refreshed.
+whose manifest names another version of engine/ gets its derived tables refreshed, as a
+new generation (``Store(root).write()`` + ``pipeline.refresh`` in one transaction). A
+single-file ``voc.duckdb`` left there by an earlier version is deleted and rebuilt.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import shutil
 import sys
 import time
 from dataclasses import dataclass
@@ -68,7 +76,7 @@ class Size:
     events: int | None  # None: the demo's own count at that scale
 
 
-def _count(text: str) -> int:
+def parse_count(text: str) -> int:
     m = re.fullmatch(r"(\d+(?:\.\d+)?)([km]?)", text.lower())
     if not m:
         raise ValueError(f"not a count: {text!r} (expected e.g. 500k, 10m)")
@@ -79,12 +87,12 @@ def parse_size(name: str) -> Size:
     """``1m``, ``10m``, ``3m``, ``10m-e500k``, ``10m-full`` (the demo's own event count)."""
     lines_text, _, rest = name.partition("-")
     if rest == "full":
-        return Size(name, _count(lines_text), None)
+        return Size(name, parse_count(lines_text), None)
     if rest:
         if not rest.startswith("e"):
             raise ValueError(f"bad size {name!r}")
-        return Size(name, _count(lines_text), _count(rest[1:]))
-    return Size(name, _count(lines_text), NAMED_EVENTS.get(name))
+        return Size(name, parse_count(lines_text), parse_count(rest[1:]))
+    return Size(name, parse_count(lines_text), NAMED_EVENTS.get(name))
 
 
 def files_of(name: str, fmt: str) -> dict[str, Path]:
@@ -168,14 +176,16 @@ def ensure_files(name: str, *, seed: int = SEED, tolerance: float = 0.02) -> dic
         "natural_events": natural_events,
         "sellers": data.offers["seller_id"].n_unique(),
         "generated_seconds": round(generated, 1),
-        "bytes": {fmt: sum(p.stat().st_size for p in files_of(name, fmt).values()) for fmt in FORMATS},
+        "bytes": {
+            fmt: sum(p.stat().st_size for p in files_of(name, fmt).values()) for fmt in FORMATS
+        },
     }
     (folder / "manifest.json").write_text(json.dumps(info, indent=1))
     _say(f"{name}: {info['rows']} in {time.perf_counter() - started:.0f} s")
     return info
 
 
-# --- stores for the UI benchmark ---------------------------------------------------------
+# --- stores ------------------------------------------------------------------------------
 
 
 def engine_fingerprint() -> str:
@@ -183,38 +193,61 @@ def engine_fingerprint() -> str:
     return source_fingerprint("engine")
 
 
+def store_path(name: str) -> Path:
+    """The store folder of ``name`` (``bench/data/<name>/store``, engine.generations)."""
+    return DATA_DIR / name / "store"
+
+
+def _clear_stale(name: str) -> None:
+    """Remove what an earlier version left: a single-file ``voc.duckdb`` store (and the
+    manifest that described it), or a store folder without a manifest (a build that
+    did not finish)."""
+    folder = DATA_DIR / name
+    old = [folder / "voc.duckdb", folder / "voc.duckdb.wal"]
+    if any(p.exists() for p in old):
+        _say(f"{name}: removing the single-file store of an earlier version (rebuilt as a folder)")
+        for p in old:
+            p.unlink(missing_ok=True)
+        (folder / "manifest.json").unlink(missing_ok=True)
+    root = store_path(name)
+    if root.exists() and manifest(name) is None:
+        shutil.rmtree(root)
+
+
 def _fresh(name: str) -> dict | None:
-    """The store's manifest, after refreshing its derived tables if engine/ changed since."""
+    """The store's manifest, after refreshing its derived tables (as a new generation) if
+    engine/ changed since it was built; None when it must be built."""
+    _clear_stale(name)
     found = manifest(name)
-    path = store_path(name)
-    if not found or not path.exists():
+    root = store_path(name)
+    if not found:
+        return None
+    from engine import pipeline, store
+    from engine.generations import Store
+
+    target = Store(root)
+    if not target.exists():
         return None
     code = engine_fingerprint()
     if found.get("engine") != code:
-        from engine import store
-
         _say(f"{name}: engine/ changed since the store was built, refreshing its derived tables")
-        con = store.connect(path)
-        try:
-            con.execute("BEGIN TRANSACTION")
-            seconds = store.refresh(con)
-            con.execute("COMMIT")
-            con.execute("CHECKPOINT")
-        finally:
-            con.close()
-        found = {**found, "engine": code, "refresh_seconds": round(seconds, 1)}
-        (path.parent / "manifest.json").write_text(json.dumps(found, indent=1))
+        with target.write() as writing, store.transaction(writing.con):
+            seconds = pipeline.refresh(writing.con)
+        found = {
+            **found,
+            "engine": code,
+            "refresh_seconds": round(seconds, 1),
+            "generation": target.generation(),
+            "store_bytes": target.live().stat().st_size,
+        }
+        (DATA_DIR / name / "manifest.json").write_text(json.dumps(found, indent=1))
     return found
 
 
-def store_path(name: str) -> Path:
-    return DATA_DIR / name / "voc.duckdb"
-
-
 def ensure_demo_store(name: str = "demo") -> dict:
-    """The default demo store (``build_demo`` at scale 1) under bench/data/<name>/."""
+    """The default demo store (``build_demo`` at scale 1) under bench/data/<name>/store."""
     found = _fresh(name)
-    path = store_path(name)
+    root = store_path(name)
     if found:
         return found
     import io
@@ -222,26 +255,32 @@ def ensure_demo_store(name: str = "demo") -> dict:
     from engine.commands import build_demo
 
     started = time.perf_counter()
-    build_demo(path, out=io.StringIO())
-    info = _store_info(name, path, time.perf_counter() - started, {"scale": 1.0, "seed": SEED})
-    return info
+    out = io.StringIO()
+    if build_demo(root, force=True, out=out) != 0:
+        raise RuntimeError(f"{name}: build_demo failed:\n{out.getvalue()}")
+    return _store_info(name, root, time.perf_counter() - started, {"scale": 1.0, "seed": SEED})
 
 
-def cm_frames(*, base_scale: float = CM_BASE_SCALE, min_offers: int = CM_MIN_OFFERS,
-              seed: int = SEED) -> dict[str, pl.DataFrame]:
+def cm_frames(
+    *, base_scale: float = CM_BASE_SCALE, min_offers: int = CM_MIN_OFFERS, seed: int = SEED
+) -> dict[str, pl.DataFrame]:
     """Canonical frames with >= ``min_offers`` offers and few orders each (module doc)."""
     from engine import demo
 
     data = demo.generate(scale=base_scale, seed=seed)
     is_demo = pl.col("seller_id") == demo.DEMO_SELLER_ID
     other_offers = data.offers.filter(~is_demo)
-    copies = math.ceil((min_offers - (data.offers.height - other_offers.height)) / other_offers.height)
+    copies = math.ceil(
+        (min_offers - (data.offers.height - other_offers.height)) / other_offers.height
+    )
     orders = {"demo": data.orders.filter(is_demo), "other": data.orders.filter(~is_demo)}
     feedback = {"demo": data.feedback.filter(is_demo), "other": data.feedback.filter(~is_demo)}
     actions = {"demo": data.actions.filter(is_demo), "other": data.actions.filter(~is_demo)}
     parts: dict[str, list[pl.DataFrame]] = {
-        "offers": [data.offers.filter(is_demo)], "orders": [orders["demo"]],
-        "feedback": [feedback["demo"]], "actions": [actions["demo"]],
+        "offers": [data.offers.filter(is_demo)],
+        "orders": [orders["demo"]],
+        "feedback": [feedback["demo"]],
+        "actions": [actions["demo"]],
     }
     line_keys = ["order_id", "seller_id", "sku"]
     for c in range(copies):
@@ -249,7 +288,8 @@ def cm_frames(*, base_scale: float = CM_BASE_SCALE, min_offers: int = CM_MIN_OFF
         kept = orders["other"].filter(pl.Series(rng.random(orders["other"].height) < 1 / copies))
         fb = feedback["other"]
         linked = fb.filter(pl.col("order_id").is_not_null()).join(
-            kept.select(line_keys), on=line_keys, how="semi")
+            kept.select(line_keys), on=line_keys, how="semi"
+        )
         unlinked = fb.filter(pl.col("order_id").is_null())
         unlinked = unlinked.filter(pl.Series(rng.random(unlinked.height) < 1 / copies))
         rename = (pl.col("seller_id") + f"-{c:02d}") if c else pl.col("seller_id")
@@ -264,43 +304,94 @@ def cm_frames(*, base_scale: float = CM_BASE_SCALE, min_offers: int = CM_MIN_OFF
 
 
 def ensure_cm_store(name: str = "cm200k") -> dict:
-    """The category-manager store (>= 200k offers) under bench/data/<name>/."""
+    """The category-manager store (>= 200k offers) under bench/data/<name>/store."""
     found = _fresh(name)
-    path = store_path(name)
+    root = store_path(name)
     if found:
         return found
-    from engine import store
+    from engine import pipeline
 
     started = time.perf_counter()
     frames = cm_frames()
     _say(f"{name}: " + ", ".join(f"{t} {f.height:,}" for t, f in frames.items()))
-    tmp = path.with_name(path.name + ".building")
-    tmp.parent.mkdir(parents=True, exist_ok=True)
-    tmp.unlink(missing_ok=True)
-    con = store.connect(tmp)
+    pipeline.build_store(root, frames, force=True)
+    return _store_info(
+        name,
+        root,
+        time.perf_counter() - started,
+        {"base_scale": CM_BASE_SCALE, "min_offers": CM_MIN_OFFERS, "seed": SEED},
+    )
+
+
+def ensure_import_store(name: str) -> dict:
+    """``<size>-store`` (e.g. ``10m-store``): the canonical Parquet files of ``<size>``
+    imported into an empty store folder with ``pipeline.import_into_store`` (what a seller
+    with that much history would have), under bench/data/<name>/store."""
+    size = name.removesuffix("-store")
+    files = ensure_files(size)
+    found = _fresh(name)
+    root = store_path(name)
+    if found:
+        return found
+    from engine import pipeline
+
+    started = time.perf_counter()
+    _say(f"{name}: importing the {size} Parquet files into a new store")
+    summary = pipeline.import_into_store(root, files_of(size, "parquet"))
+    seconds = time.perf_counter() - started
+    _say(f"{name}: built in {seconds:.0f} s")
+    return _store_info(
+        name,
+        root,
+        seconds,
+        {
+            "size": size,
+            "seed": files["seed"],
+            "scale": files["scale"],
+            "seconds_import": round(summary.seconds_import, 1),
+            "seconds_refresh": round(summary.seconds_refresh, 1),
+        },
+    )
+
+
+def copy_store(src: Path, dst: Path) -> Path:
+    """Copy a store folder's live generation and its pointer (not the older generation
+    kept for readers, nor the lock) into a new folder ``dst``; return ``dst``."""
+    from engine.generations import POINTER, Store
+
+    live = Store(src).live()
+    if live is None:
+        raise FileNotFoundError(f"{src} holds no store")
+    dst.mkdir(parents=True, exist_ok=False)
+    shutil.copyfile(live, dst / live.name)
+    (dst / POINTER).write_text(live.name + "\n", encoding="utf-8")
+    return dst
+
+
+def _store_info(name: str, root: Path, seconds: float, params: dict) -> dict:
+    from engine.generations import Store
+
+    target = Store(root)
+    _, con = target.connect()
     try:
-        store.load_frames(con, frames)
-        con.execute("CHECKPOINT")
-    finally:
-        con.close()
-    tmp.replace(path)
-    return _store_info(name, path, time.perf_counter() - started,
-                       {"base_scale": CM_BASE_SCALE, "min_offers": CM_MIN_OFFERS, "seed": SEED})
-
-
-def _store_info(name: str, path: Path, seconds: float, params: dict) -> dict:
-    from engine import store
-
-    con = store.connect(path, read_only=True)
-    try:
-        rows = {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]
-                for t in (*TABLES, "actions")}
+        rows = {
+            t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]
+            for t in (*TABLES, "actions")
+        }
         sellers = con.execute("SELECT count(DISTINCT seller_id) FROM offers").fetchall()[0][0]
     finally:
         con.close()
-    info = {"name": name, **params, "engine": engine_fingerprint(), "rows": rows, "sellers": sellers,
-            "build_seconds": round(seconds, 1), "store_bytes": path.stat().st_size}
-    (path.parent / "manifest.json").write_text(json.dumps(info, indent=1))
+    info = {
+        "name": name,
+        **params,
+        "engine": engine_fingerprint(),
+        "rows": rows,
+        "sellers": sellers,
+        "build_seconds": round(seconds, 1),
+        "generation": target.generation(),
+        "store_bytes": target.live().stat().st_size,
+    }
+    (DATA_DIR / name / "manifest.json").write_text(json.dumps(info, indent=1))
     return info
 
 
@@ -308,8 +399,12 @@ STORES = {"demo": ensure_demo_store, "cm200k": ensure_cm_store}
 
 
 def ensure(name: str) -> dict:
-    """Files for a size name, or a store for ``demo`` / ``cm200k``."""
-    return STORES[name](name) if name in STORES else ensure_files(name)
+    """Files for a size name, or a store: ``demo``, ``cm200k``, ``<size>-store``."""
+    if name in STORES:
+        return STORES[name](name)
+    if name.endswith("-store"):
+        return ensure_import_store(name)
+    return ensure_files(name)
 
 
 def main(argv: list[str]) -> int:

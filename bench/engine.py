@@ -5,8 +5,18 @@
 Prints a markdown table. Every measurement runs in a fresh Python process (a worker,
 this file with ``--worker``) so "cold" means what a new ``python app.py ...`` sees: a new
 connection, empty caches (Python imports are done before the clock starts; the
-``report`` CLI row includes them). Imports go into fresh stores in a temporary folder.
-Data comes from bench/datagen.py (generated once, then reused).
+``report`` CLI row includes them). Data comes from bench/datagen.py (generated once, then
+reused).
+
+Stores are folders of numbered generations (engine/generations.py). Imports time
+``pipeline.import_into_store`` into a new, empty store folder in a temporary directory;
+their breakdown: open (lock, the new generation's file, schema), import (stage + merge,
+``ImportSummary.seconds_import``), refresh (``ImportSummary.seconds_refresh``: derived SQL
++ snapshot, of which the deleted listings' health), commit (the rest of the transaction)
+and publish (checkpoint, fsync, rename, pointer switch). The refresh row refreshes the
+imported store as a new generation (``Store.write`` + ``pipeline.refresh`` in one
+transaction) and times the transaction; copying the live generation and publishing are
+in its breakdown, with the total.
 
 Columns: wall-clock median (min-max) over the runs, the worker's CPU seconds (all its
 threads; on a busy machine wall time grows with the load, CPU time much less), its peak
@@ -22,7 +32,6 @@ import argparse
 import io
 import json
 import os
-import platform
 import re
 import resource
 import shutil
@@ -52,101 +61,80 @@ WARM_REPEATS = 3
 # --- workers (run in a fresh process) ----------------------------------------------------
 
 
-class _Timers:
-    """Wrap engine functions to time them (the refresh calls them by module attribute)."""
-
-    def __init__(self, targets: dict[str, tuple[object, str]]) -> None:
-        self.seconds: dict[str, float] = {}
-        for label, (module, name) in targets.items():
-            setattr(module, name, self._wrap(label, getattr(module, name)))
-
-    def _wrap(self, label, fn):
-        def timed(*args, **kwargs):
-            started = time.perf_counter()
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                self.seconds[label] = self.seconds.get(label, 0.0) + time.perf_counter() - started
-
-        return timed
-
-
-def _refresh_timers() -> _Timers:
-    from engine import health
-
-    return _Timers({
-        "snapshot": (health, "write_snapshot"),
-        "deleted_health": (health, "deleted_health"),
-        "offer_health": (health, "offer_health"),
-    })
-
-
 def _cpu() -> float:
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
+    return common.cpu_seconds()
 
 
 def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return common.rss_mb()
 
 
 def worker(task: dict) -> dict:
     kind = task["kind"]
-    from engine import store  # imported before the clock starts
+    from engine import pipeline, store  # imported before the clock starts
+    from engine.generations import Store, connect_live
 
     if kind == "demo_build":
         from engine.commands import build_demo
 
         out = io.StringIO()
-        timers = _refresh_timers()
+        timers = common.pipeline_timers()
         with tempfile.TemporaryDirectory(prefix="vocbench-demo-") as tmp:
             cpu0, t0 = _cpu(), time.perf_counter()
-            build_demo(Path(tmp) / "voc.duckdb", out=out)
-            wall = time.perf_counter() - t0
+            build_demo(Path(tmp) / "store", out=out)
+            t1 = time.perf_counter()
+            wall = t1 - t0
         text = out.getvalue()
         found = re.search(r"demo generated in ([\d.]+) s", text)
-        imp = re.search(r"imported in ([\d.]+) s, derived tables refreshed in ([\d.]+) s", text)
-        return {"wall": wall, "cpu": _cpu() - cpu0, "rss_mb": _rss_mb(),
-                "parts": {"generate": float(found.group(1)) if found else None,
-                          "import": float(imp.group(1)) if imp else None,
-                          "refresh": float(imp.group(2)) if imp else None,
-                          "snapshot": timers.seconds.get("snapshot")}}
+        summary = timers.result.get("load_frames")
+        parts = {"generate": float(found.group(1)) if found else None}
+        if summary is not None:
+            parts |= common.import_parts(timers, summary, t0, t1, inner="load_frames")
+            parts["open"] = None  # inside "generate" here: the folder is made after it
+        return {"wall": wall, "cpu": _cpu() - cpu0, "rss_mb": _rss_mb(), "parts": parts}
 
     if kind == "import":
         files = {t: Path(p) for t, p in task["files"].items()}
-        timers = _refresh_timers()
+        timers = common.pipeline_timers()
         cpu0, t0 = _cpu(), time.perf_counter()
-        con = store.connect(Path(task["store"]))
-        try:
-            summary = store.import_files(con, files)
-            t1 = time.perf_counter()
-            con.execute("CHECKPOINT")
-            checkpoint = time.perf_counter() - t1
-        finally:
-            con.close()
-        wall = time.perf_counter() - t0
-        return {"wall": wall, "cpu": _cpu() - cpu0, "rss_mb": _rss_mb(),
-                "parts": {"import": summary.seconds_import, "refresh": summary.seconds_refresh,
-                          "snapshot": timers.seconds.get("snapshot"),
-                          "deleted_health": timers.seconds.get("deleted_health"),
-                          "checkpoint": checkpoint},
-                "rows": {t.table: t.added for t in summary.tables}}
+        summary = pipeline.import_into_store(Path(task["store"]), files)
+        t1 = time.perf_counter()
+        return {
+            "wall": t1 - t0,
+            "cpu": _cpu() - cpu0,
+            "rss_mb": _rss_mb(),
+            "parts": common.import_parts(timers, summary, t0, t1),
+            "rows": {k: c.added for k, c in summary.merged.counts.items()},
+            "generation": summary.generation,
+        }
 
     if kind == "refresh":
-        timers = _refresh_timers()
-        con = store.connect(Path(task["store"]))
-        try:
-            cpu0, t0 = _cpu(), time.perf_counter()
-            con.execute("BEGIN TRANSACTION")
-            store.refresh(con)
-            con.execute("COMMIT")
-            wall = time.perf_counter() - t0
-        finally:
-            con.close()
-        return {"wall": wall, "cpu": _cpu() - cpu0, "rss_mb": _rss_mb(),
-                "parts": {"snapshot": timers.seconds.get("snapshot"),
-                          "deleted_health": timers.seconds.get("deleted_health"),
-                          "derived_sql": wall - timers.seconds.get("snapshot", 0.0)}}
+        # As a served store is refreshed (engine.commands.ensure_store): a new generation.
+        # The row times the refresh transaction; copy and publish are its breakdown.
+        timers = common.pipeline_timers()
+        target = Store(Path(task["store"]))
+        t0 = time.perf_counter()
+        with target.write() as writing:
+            cpu1, t1 = _cpu(), time.perf_counter()
+            with store.transaction(writing.con):
+                pipeline.refresh(writing.con)
+            cpu2, t2 = _cpu(), time.perf_counter()
+        t3 = time.perf_counter()
+        return {
+            "wall": t2 - t1,
+            "cpu": cpu2 - cpu1,
+            "rss_mb": _rss_mb(),
+            "parts": {
+                "derived_sql": timers.seconds.get("derived_sql"),
+                "snapshot": timers.seconds.get("snapshot"),
+                "deleted_health": timers.seconds.get("deleted_health"),
+                "commit": (t2 - t1)
+                - sum(timers.seconds.get(k, 0.0) for k in ("derived_sql", "snapshot")),
+                "copy": timers.seconds.get("copy", 0.0),
+                "publish": t3 - t2,
+                "total": t3 - t0,
+            },
+        }
 
     if kind == "report":
         from engine.report import report_frame
@@ -154,7 +142,7 @@ def worker(task: dict) -> dict:
         # stored=False: compute every offer's health (what the target is about), not read
         # the snapshot that refresh persisted for the latest day; that read is timed apart.
         cpu0, t0 = _cpu(), time.perf_counter()
-        con = store.connect(Path(task["store"]), read_only=True)
+        con = connect_live(Path(task["store"]))
         try:
             frame = report_frame(con, stored=False)
             cold = time.perf_counter() - t0
@@ -169,8 +157,14 @@ def worker(task: dict) -> dict:
             stored = time.perf_counter() - t1
         finally:
             con.close()
-        return {"wall": cold, "cpu": cold_cpu, "rss_mb": _rss_mb(), "warm": warm,
-                "stored": stored, "offers": frame.height}
+        return {
+            "wall": cold,
+            "cpu": cold_cpu,
+            "rss_mb": _rss_mb(),
+            "warm": warm,
+            "stored": stored,
+            "offers": frame.height,
+        }
 
     raise ValueError(f"unknown worker task {kind!r}")
 
@@ -194,10 +188,17 @@ def repeat(task_of, runs: int, budget: float = REFRESH_BUDGET_S) -> list[dict]:
             r = run_worker(task)
         except RuntimeError as err:
             lines = [line for line in str(err).splitlines() if line.strip()]
-            last = [next((line for line in reversed(lines) if "Error" in line or "Exception" in line),
-                         lines[-1] if lines else "failed")]
-            print(f"  {task['kind']} run {i + 1} FAILED:\n" + "\n".join(lines[-25:]), file=sys.stderr,
-                  flush=True)
+            last = [
+                next(
+                    (line for line in reversed(lines) if "Error" in line or "Exception" in line),
+                    lines[-1] if lines else "failed",
+                )
+            ]
+            print(
+                f"  {task['kind']} run {i + 1} FAILED:\n" + "\n".join(lines[-25:]),
+                file=sys.stderr,
+                flush=True,
+            )
             results.append({"error": last[0] if last else "failed"})
             break
         spent += r["wall"]
@@ -206,14 +207,19 @@ def repeat(task_of, runs: int, budget: float = REFRESH_BUDGET_S) -> list[dict]:
     return results
 
 
-def time_cli_report(store_file: Path, runs: int) -> list[dict]:
+def time_cli_report(store_root: Path, runs: int) -> list[dict]:
     out = []
     for _ in range(runs):
         load = os.getloadavg()[0]
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
-        proc = subprocess.run([sys.executable, "app.py", "report", "--store", str(store_file)], cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.run(
+            [sys.executable, "app.py", "report", "--store", str(store_root)],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         if proc.returncode != 0:
             return [{"error": (proc.stderr.strip().splitlines() or ["failed"])[-1]}]
         wall = time.perf_counter() - t0
@@ -229,49 +235,49 @@ def code_fingerprint() -> str:
 
 
 def machine_info() -> dict:
-    import duckdb
-    import polars as pl
-
-    mem = ""
-    with open("/proc/meminfo") as f:
-        for line in f:
-            if line.startswith("MemTotal"):
-                mem = f"{int(line.split()[1]) / 1024 / 1024:.0f} GiB"
-    cpu = platform.processor()
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return {"cores": os.cpu_count(), "cpu": cpu, "memory": mem,
-            "python": platform.python_version(), "duckdb": duckdb.__version__,
-            "polars": pl.__version__, "platform": platform.platform()}
+    return common.machine_info()
 
 
-def _fmt_s(x: float | None) -> str:
-    if x is None:
-        return "—"
-    return f"{x:.2f}" if x < 10 else f"{x:.1f}"
+_fmt_s = common.fmt_s
 
 
 def _median(xs: list[float]) -> float:
     return statistics.median(xs)
 
 
-def row(name: str, data: str, results: list[dict], target_key, extra: str = "",
-        value=lambda r: r["wall"]) -> dict:
+def row(
+    name: str,
+    data: str,
+    results: list[dict],
+    target_key,
+    extra: str = "",
+    value=lambda r: r["wall"],
+) -> dict:
     errors = [r["error"] for r in results if "error" in r]
     results = [r for r in results if "error" not in r]
     if not results:
-        return {"measurement": name, "data": data, "runs": 0, "median": None, "range": "",
-                "cpu": None, "rss": 0, "load": float("nan"), "detail": f"FAILED: {errors[0][:120]}",
-                "target": TARGETS.get(target_key, ("",))[0], "met": "failed"}
+        return {
+            "measurement": name,
+            "data": data,
+            "runs": 0,
+            "median": None,
+            "range": "",
+            "cpu": None,
+            "rss": 0,
+            "load": float("nan"),
+            "detail": f"FAILED: {errors[0][:120]}",
+            "target": TARGETS.get(target_key, ("",))[0],
+            "met": "failed",
+        }
     walls = [value(r) for r in results]
     target = TARGETS.get(target_key)
     med = _median(walls)
     cpus = [r["cpu"] for r in results if r.get("cpu") is not None]
     return {
-        "measurement": name, "data": data, "runs": len(results), "median": med,
+        "measurement": name,
+        "data": data,
+        "runs": len(results),
+        "median": med,
         "range": f"{_fmt_s(min(walls))}–{_fmt_s(max(walls))}" if len(walls) > 1 else "",
         "cpu": _median(cpus) if cpus else None,
         "rss": max(r.get("rss_mb", 0) for r in results),
@@ -293,29 +299,43 @@ def _parts(results: list[dict], keys: list[str]) -> str:
 
 def render(info: dict, rows: list[dict], datasets: dict[str, dict]) -> str:
     lines = ["## Engine benchmark", ""]
-    lines.append(f"Machine: {info['cores']} cores ({info['cpu']}), {info['memory']}, "
-                 f"Python {info['python']}, duckdb {info['duckdb']}, polars {info['polars']}, "
-                 f"{info['platform']}; engine/ source {info.get('code', '?')}")
+    lines.append(
+        f"Machine: {info['cores']} cores ({info['cpu']}), {info['memory']}, "
+        f"Python {info['python']}, duckdb {info['duckdb']}, polars {info['polars']}, "
+        f"{info['platform']}; engine/ source {info.get('code', '?')}"
+    )
     if info.get("warning"):
         lines.append(f"**Warning: {info['warning']}**")
     for name, m in datasets.items():
         r = m["rows"]
-        lines.append(f"- data `{name}`: {r['orders']:,} order lines, {r['feedback']:,} feedback events"
-                     + (f" (of {m['natural_events']:,} generated)" if m.get("natural_events", r["feedback"])
-                        != r["feedback"] else "")
-                     + f", {r['offers']:,} offers, {m['sellers']:,} sellers (demo scale {m['scale']})")
-    lines += ["", "| Measurement | Data | Runs | Median s | Range s | CPU s | Peak RSS MB | Load | "
-                  "Breakdown (median s) | Target | Met |",
-              "|---|---|---:|---:|---:|---:|---:|---:|---|---|---|"]
+        lines.append(
+            f"- data `{name}`: {r['orders']:,} order lines, {r['feedback']:,} feedback events"
+            + (
+                f" (of {m['natural_events']:,} generated)"
+                if m.get("natural_events", r["feedback"]) != r["feedback"]
+                else ""
+            )
+            + f", {r['offers']:,} offers, {m['sellers']:,} sellers (demo scale {m['scale']})"
+        )
+    lines += [
+        "",
+        "| Measurement | Data | Runs | Median s | Range s | CPU s | Peak RSS MB | Load | "
+        "Breakdown (median s) | Target | Met |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|---|---|",
+    ]
     for r in rows:
-        lines.append(f"| {r['measurement']} | {r['data']} | {r['runs']} | {_fmt_s(r['median'])} | "
-                     f"{r['range']} | {_fmt_s(r['cpu'])} | {r['rss']:.0f} | {r['load']:.1f} | "
-                     f"{r['detail']} | {r['target']} | {r['met']} |")
+        lines.append(
+            f"| {r['measurement']} | {r['data']} | {r['runs']} | {_fmt_s(r['median'])} | "
+            f"{r['range']} | {_fmt_s(r['cpu'])} | {r['rss']:.0f} | {r['load']:.1f} | "
+            f"{r['detail']} | {r['target']} | {r['met']} |"
+        )
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--sizes", help="comma-separated data sizes (default 1m,10m; --quick: 1m)")
     p.add_argument("--quick", action="store_true", help="one run of each measurement")
     p.add_argument("--runs", type=int, default=3, help="runs where cheap (default 3)")
@@ -340,16 +360,26 @@ def main(argv: list[str] | None = None) -> int:
 
     def add(r: dict) -> None:
         rows.append(r)
-        print(f"[engine] {r['measurement'].strip()} / {r['data']}: {_fmt_s(r['median'])} s {r['detail']}",
-              file=sys.stderr, flush=True)
+        print(
+            f"[engine] {r['measurement'].strip()} / {r['data']}: {_fmt_s(r['median'])} s {r['detail']}",
+            file=sys.stderr,
+            flush=True,
+        )
         if args.out:
             args.out.write_text(render(info, rows, datasets) + "\n")
 
     if "demo" not in skip:
         res = repeat(lambda i: {"kind": "demo_build"}, runs)
         raw["demo_build"] = res
-        add(row("demo build (`build_demo`, scale 1)", "demo scale 1 (718k lines)", res, "demo_build",
-                _parts(res, ["generate", "import", "refresh", "snapshot"])))
+        add(
+            row(
+                "demo build (`build_demo`, scale 1)",
+                "demo scale 1 (718k lines)",
+                res,
+                "demo_build",
+                _parts(res, ["generate", "import", "refresh", "snapshot", "commit", "publish"]),
+            )
+        )
 
     tmp_root = Path(tempfile.mkdtemp(prefix="vocbench-"))
     try:
@@ -358,74 +388,150 @@ def main(argv: list[str] | None = None) -> int:
             big = m["rows"]["orders"] >= 5_000_000
             n = 1 if big else runs
             label = f"{size}: {m['rows']['orders'] / 1e6:.2f}M lines + {m['rows']['feedback'] / 1e3:.0f}k events"
-            kept = tmp_root / f"{size}-parquet.duckdb"
+            kept = tmp_root / f"{size}-parquet"  # a store folder
             for fmt in ("parquet", "csv"):
                 if fmt == "csv" and "csv" in skip:
                     continue
                 files = {t: str(f) for t, f in datagen.files_of(size, fmt).items()}
 
                 def task(i, fmt=fmt, files=files, size=size):
-                    target = tmp_root / f"{size}-{fmt}-{i}.duckdb"
-                    for leftover in (target, Path(str(target) + ".wal")):
-                        leftover.unlink(missing_ok=True)
+                    target = tmp_root / f"{size}-{fmt}-{i}"  # a new, empty store folder
+                    shutil.rmtree(target, ignore_errors=True)
                     return {"kind": "import", "files": files, "store": str(target)}
 
                 res = repeat(task, n)
                 raw[f"import_{fmt}_{size}"] = res
-                add(row(f"import from {fmt.upper()} into a new store (total)", label, res,
+                add(
+                    row(
+                        f"import from {fmt.upper()} into a new store (total)",
+                        label,
+                        res,
                         (f"import_{fmt}", size),
-                        _parts(res, ["import", "refresh", "snapshot", "deleted_health", "checkpoint"])))
-                add(row("  … import + refresh only (as `ImportSummary` reports)", label, res,
+                        _parts(
+                            res,
+                            [
+                                "open",
+                                "import",
+                                "refresh",
+                                "derived_sql",
+                                "snapshot",
+                                "deleted_health",
+                                "commit",
+                                "publish",
+                            ],
+                        ),
+                    )
+                )
+                add(
+                    row(
+                        "  … import + refresh only (as `ImportSummary` reports)",
+                        label,
+                        res,
                         (f"import_{fmt}", size),
-                        value=lambda r: r["parts"]["import"] + r["parts"]["refresh"]))
+                        value=lambda r: r["parts"]["import"] + r["parts"]["refresh"],
+                    )
+                )
                 good = [i for i, r in enumerate(res) if "error" not in r]
-                last = tmp_root / f"{size}-{fmt}-{good[-1]}.duckdb" if good else None
+                last = tmp_root / f"{size}-{fmt}-{good[-1]}" if good else None
                 if fmt == "parquet" and last is not None and last.exists():
                     last.replace(kept)
                 for i in range(len(res)):
-                    (tmp_root / f"{size}-{fmt}-{i}.duckdb").unlink(missing_ok=True)
+                    shutil.rmtree(tmp_root / f"{size}-{fmt}-{i}", ignore_errors=True)
             if not kept.exists():
-                print(f"[engine] no {size} store (the Parquet import failed): skipping refresh and report",
-                      file=sys.stderr)
+                print(
+                    f"[engine] no {size} store (the Parquet import failed): skipping refresh and report",
+                    file=sys.stderr,
+                )
                 continue
             if "refresh" not in skip:
                 res = repeat(lambda i, kept=kept: {"kind": "refresh", "store": str(kept)}, runs)
                 raw[f"refresh_{size}"] = res
-                add(row("refresh of derived tables alone", label, res, None,
-                        _parts(res, ["derived_sql", "snapshot", "deleted_health"])))
+                add(
+                    row(
+                        "refresh of derived tables alone (one transaction, as a new generation)",
+                        label,
+                        res,
+                        None,
+                        _parts(
+                            res,
+                            [
+                                "derived_sql",
+                                "snapshot",
+                                "deleted_health",
+                                "commit",
+                                "copy",
+                                "publish",
+                                "total",
+                            ],
+                        ),
+                    )
+                )
             res = repeat(lambda i, kept=kept: {"kind": "report", "store": str(kept)}, runs)
             raw[f"report_{size}"] = res
             offers = next((r["offers"] for r in res if "offers" in r), 0)
-            add(row("report: health of every offer, cold (new process + connection)",
-                    f"{label}; {offers:,} offers", res, ("report_cold", size)))
-            warm = [{"wall": w, "cpu": None, "rss_mb": r["rss_mb"], "load": r["load"]}
-                    for r in res for w in r.get("warm", [])]
-            add(row("report: same, warm repeat (same connection)", f"{label}; {offers:,} offers",
-                    warm, None))
-            stored = [{"wall": r["stored"], "cpu": None, "rss_mb": r["rss_mb"], "load": r["load"]}
-                      for r in res if "stored" in r]
-            add(row("report: latest day read from the snapshot stored by refresh",
-                    f"{label}; {offers:,} offers", stored, None))
+            add(
+                row(
+                    "report: health of every offer, cold (new process + connection)",
+                    f"{label}; {offers:,} offers",
+                    res,
+                    ("report_cold", size),
+                )
+            )
+            warm = [
+                {"wall": w, "cpu": None, "rss_mb": r["rss_mb"], "load": r["load"]}
+                for r in res
+                for w in r.get("warm", [])
+            ]
+            add(
+                row(
+                    "report: same, warm repeat (same connection)",
+                    f"{label}; {offers:,} offers",
+                    warm,
+                    None,
+                )
+            )
+            stored = [
+                {"wall": r["stored"], "cpu": None, "rss_mb": r["rss_mb"], "load": r["load"]}
+                for r in res
+                if "stored" in r
+            ]
+            add(
+                row(
+                    "report: latest day read from the snapshot stored by refresh",
+                    f"{label}; {offers:,} offers",
+                    stored,
+                    None,
+                )
+            )
             if "cli" not in skip:
                 res = time_cli_report(kept, 1 if big else runs)
                 raw[f"cli_report_{size}"] = res
-                add(row("`python app.py report` end to end (CSV to /dev/null)", label, res, None,
-                        "interpreter start, imports, health, CSV formatting"))
-            kept.unlink(missing_ok=True)
-            Path(str(kept) + ".wal").unlink(missing_ok=True)
+                add(
+                    row(
+                        "`python app.py report` end to end (CSV to /dev/null)",
+                        label,
+                        res,
+                        None,
+                        "interpreter start, imports, health, CSV formatting",
+                    )
+                )
+            shutil.rmtree(kept, ignore_errors=True)
     finally:
         shutil.rmtree(tmp_root, ignore_errors=True)
 
     now = code_fingerprint()
     if now != info["code"]:
-        info["warning"] = (f"engine/ changed during the run ({info['code']} -> {now}): "
-                           "rows may mix code versions")
+        info["warning"] = (
+            f"engine/ changed during the run ({info['code']} -> {now}): rows may mix code versions"
+        )
     text = render(info, rows, datasets)
     if args.out:
         args.out.write_text(text + "\n")
     print(text)
     if args.json:
-        args.json.write_text(json.dumps({"machine": info, "datasets": datasets, "raw": raw}, indent=1))
+        args.json.write_text(
+            json.dumps({"machine": info, "datasets": datasets, "raw": raw}, indent=1)
+        )
     return 0
 
 

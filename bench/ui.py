@@ -56,25 +56,53 @@ VIEWERS = {
     "seller": {"store": "demo", "view": "S-DEMO", "cats": None, "target_ms": 100},
     "cm": {"store": "cm200k", "view": "cm", "cats": [], "target_ms": 250},
 }
-SCENARIOS = ("filter_change", "tile_click", "row_click", "grid_paging",
-             "filter_change_chain", "tile_click_chain", "row_click_chain", "scope_change")
+SCENARIOS = (
+    "filter_change",
+    "tile_click",
+    "row_click",
+    "grid_paging",
+    "filter_change_chain",
+    "tile_click_chain",
+    "row_click_chain",
+    "scope_change",
+)
 LABELS = {
     "filter_change": ("filter change", "grid_query + grid_rows[0:100]"),
     "tile_click": ("tile click", "tiles + grid_query + grid_rows[0:100]"),
     "row_click": ("row click", "offer_detail + comments(offer)"),
     "grid_paging": ("grid paging", "grid_rows (random block of 100, random sort)"),
-    "filter_change_chain": ("filter change, full chain",
-                            "page_state + grid_query + grid_rows + comments(filtered)"),
-    "tile_click_chain": ("tile click, full chain",
-                         "page_state + tiles + grid_query + grid_rows + comments(filtered)"),
-    "row_click_chain": ("row click, full chain", "page_state + offer_detail + comments + peer_view"),
+    "filter_change_chain": (
+        "filter change, full chain",
+        "page_state + grid_query + grid_rows + comments(filtered)",
+    ),
+    "tile_click_chain": (
+        "tile click, full chain",
+        "page_state + tiles + grid_query + grid_rows + comments(filtered)",
+    ),
+    "row_click_chain": (
+        "row click, full chain",
+        "page_state + offer_detail + comments + peer_view",
+    ),
     "scope_change": ("as-of change (health cache miss)", "tiles at a new as-of day"),
 }
 MAIN = ("filter_change", "tile_click", "row_click", "grid_paging")
 SCOPE_CALLS = 8  # each computes every offer's health: keep it short
-SORT_COLUMNS = ("title", "asin", "sku", "fulfilment", "health_rank", "ncx_rate", "orders",
-                "peer_rate", "x_peers", "top_ncx_reason", "last_updated", "closed_at", "status",
-                "seller_id")
+SORT_COLUMNS = (
+    "title",
+    "asin",
+    "sku",
+    "fulfilment",
+    "health_rank",
+    "ncx_rate",
+    "orders",
+    "peer_rate",
+    "x_peers",
+    "top_ncx_reason",
+    "last_updated",
+    "closed_at",
+    "status",
+    "seller_id",
+)
 WINDOW = 90
 
 
@@ -88,6 +116,7 @@ class Bench:
         import app as app_module
         from callbacks import state as st
         from engine import store
+        from engine.generations import connect_live
         from engine.policy import DEFAULT_POLICY, HEALTH_LEVELS
 
         cfg = VIEWERS[viewer]
@@ -102,13 +131,16 @@ class Bench:
             fn = getattr(entry.get("callback"), "__wrapped__", None)
             if fn is not None:
                 self.cb[fn.__name__] = fn
-        con = store.connect(self.path, read_only=True)
+        con = connect_live(self.path)
         try:
             self.latest = store.latest_day(con)
+            self.version = store.data_version(con)  # what the page holds in its store
             where = "WHERE seller_id = ?" if cfg["view"] != "cm" else "WHERE ? IS NOT NULL"
             rows = con.execute(
                 f"SELECT seller_id, sku, title, category, subcategory FROM offers {where} "
-                "ORDER BY seller_id, sku", [cfg["view"]]).fetchall()
+                "ORDER BY seller_id, sku",
+                [cfg["view"]],
+            ).fetchall()
         finally:
             con.close()
         self.as_of = self.latest.isoformat()
@@ -119,7 +151,9 @@ class Bench:
         self.words = sorted(w for w in words if len(w) >= 4)
         self.bands = [*DEFAULT_POLICY.price_band_labels(), "unknown"]
         self.levels = list(HEALTH_LEVELS)
-        self.tile_ids = [{"type": "health-tile", "level": lv} for lv in [*HEALTH_LEVELS, "action_required"]]
+        self.tile_ids = [
+            {"type": "health-tile", "level": lv} for lv in [*HEALTH_LEVELS, "action_required"]
+        ]
         self.rng = random.Random(seed)
         self.scope_day = 0
         self._payload: str | None = None
@@ -129,7 +163,7 @@ class Bench:
 
     @property
     def scope(self) -> tuple:
-        return self.cfg["view"], self.cfg["cats"], self.as_of, WINDOW
+        return self.cfg["view"], self.cfg["cats"], self.as_of, WINDOW, self.version
 
     def random_filters(self) -> dict:
         r = self.rng
@@ -149,19 +183,43 @@ class Bench:
 
     def tile_filters(self) -> dict:
         level = self.rng.choice([*self.levels, "action_required"])
-        blank = {"health": [], "action_required": [], "categories": [], "subcategories": [],
-                 "price_bands": [], "fulfilment": [], "statuses": [], "with_comments": [], "search": ""}
+        blank = {
+            "health": [],
+            "action_required": [],
+            "categories": [],
+            "subcategories": [],
+            "price_bands": [],
+            "fulfilment": [],
+            "statuses": [],
+            "with_comments": [],
+            "search": "",
+        }
         if level == "action_required":
             return {**blank, "action_required": ["yes"]}
         return {**blank, "health": [level]}
 
     def controls(self, filters: dict, offer: str = "") -> list:
-        """Values in callbacks.state.CONTROLS order."""
-        view, cats, as_of, window = self.scope
-        return [view, cats, as_of, window, filters["health"], filters["action_required"],
-                filters["categories"], filters["subcategories"], filters["price_bands"],
-                filters["fulfilment"], filters["statuses"], filters["with_comments"],
-                filters["search"], offer, False]
+        """Values in callbacks.state.CONTROLS order, then the page's data version (the
+        State that ``update_page_state`` takes after the controls)."""
+        view, cats, as_of, window, _version = self.scope
+        return [
+            view,
+            cats,
+            as_of,
+            window,
+            filters["health"],
+            filters["action_required"],
+            filters["categories"],
+            filters["subcategories"],
+            filters["price_bands"],
+            filters["fulfilment"],
+            filters["statuses"],
+            filters["with_comments"],
+            filters["search"],
+            offer,
+            False,
+            self.version,
+        ]
 
     # callbacks ------------------------------------------------------------------------
 
@@ -175,31 +233,84 @@ class Bench:
         from dash._callback_context import context_value
         from dash._utils import AttributeDict
 
-        token = context_value.set(AttributeDict(triggered_inputs=[{"prop_id": prop_id, "value": value}]))
+        token = context_value.set(
+            AttributeDict(triggered_inputs=[{"prop_id": prop_id, "value": value}])
+        )
         try:
-            return self._timed(parts, "page_state", self.cb["update_page_state"],
-                               "", None, None, None, None, *controls)
+            return self._timed(
+                parts,
+                "page_state",
+                self.cb["update_page_state"],
+                "",
+                None,
+                None,
+                None,
+                None,
+                *controls,
+            )
         finally:
             context_value.reset(token)
 
     def grid_query(self, parts: dict, filters: dict) -> str:
-        payload, _count = self._timed(parts, "grid_query", self.cb["update_grid_query"], *self.scope,
-                                      *[filters[k] for k in ("health", "action_required", "categories",
-                                                             "subcategories", "price_bands", "fulfilment",
-                                                             "statuses", "with_comments", "search")])
+        payload, _count = self._timed(
+            parts,
+            "grid_query",
+            self.cb["update_grid_query"],
+            *self.scope,
+            *[
+                filters[k]
+                for k in (
+                    "health",
+                    "action_required",
+                    "categories",
+                    "subcategories",
+                    "price_bands",
+                    "fulfilment",
+                    "statuses",
+                    "with_comments",
+                    "search",
+                )
+            ],
+        )
         return payload
 
-    def grid_rows(self, parts: dict, payload: str, start: int = 0, sort: list | None = None) -> dict:
-        request = {"startRow": start, "endRow": start + 100, "sortModel": sort or [], "filterModel": {}}
+    def grid_rows(
+        self, parts: dict, payload: str, start: int = 0, sort: list | None = None
+    ) -> dict:
+        request = {
+            "startRow": start,
+            "endRow": start + 100,
+            "sortModel": sort or [],
+            "filterModel": {},
+        }
         return self._timed(parts, "grid_rows", self.cb["update_grid_rows"], request, payload)
 
     def comments(self, parts: dict, offer: str | None, payload: str | None) -> None:
-        self._timed(parts, "comments", self.cb["update_comments"], offer, False, payload,
-                    None, None, None, None, None, *self.scope)
+        self._timed(
+            parts,
+            "comments",
+            self.cb["update_comments"],
+            offer,
+            False,
+            payload,
+            None,
+            None,
+            None,
+            None,
+            None,
+            *self.scope,
+        )
 
     def tiles(self, parts: dict, filters: dict, scope: tuple | None = None) -> None:
-        self._timed(parts, "tiles", self.cb["update_tiles"], *(scope or self.scope),
-                    filters["health"], filters["action_required"], self.tile_ids)
+        self._timed(
+            parts,
+            "tiles",
+            self.cb["update_tiles"],
+            *(scope or self.scope),
+            filters["health"],
+            filters["action_required"],
+            self.tile_ids,
+        )
 
     # interactions ---------------------------------------------------------------------
 
@@ -207,8 +318,11 @@ class Bench:
         parts: dict[str, float] = {}
         cpu0, t0 = time.process_time(), time.perf_counter()
         getattr(self, "do_" + scenario)(parts)
-        out = {"ms": (time.perf_counter() - t0) * 1000, "cpu_ms": (time.process_time() - cpu0) * 1000,
-               "parts": parts}
+        out = {
+            "ms": (time.perf_counter() - t0) * 1000,
+            "cpu_ms": (time.process_time() - cpu0) * 1000,
+            "parts": parts,
+        }
         settle()
         return out
 
@@ -247,7 +361,9 @@ class Bench:
     def do_tile_click_chain(self, parts: dict) -> None:
         filters = self.tile_filters()
         level = "action_required" if filters["action_required"] else filters["health"][0]
-        prop = json.dumps({"level": level, "type": "health-tile"}, separators=(",", ":")) + ".n_clicks"
+        prop = (
+            json.dumps({"level": level, "type": "health-tile"}, separators=(",", ":")) + ".n_clicks"
+        )
         blank = {k: ([] if k != "search" else "") for k in filters}
         self.page_state(parts, prop, 1, self.controls(blank))
         self.tiles(parts, filters)
@@ -262,11 +378,21 @@ class Bench:
         from dash._callback_context import context_value
         from dash._utils import AttributeDict
 
-        token = context_value.set(AttributeDict(
-            triggered_inputs=[{"prop_id": "offers-grid.cellClicked", "value": cell}]))
+        token = context_value.set(
+            AttributeDict(triggered_inputs=[{"prop_id": "offers-grid.cellClicked", "value": cell}])
+        )
         try:
-            self._timed(parts, "page_state", self.cb["update_page_state"], "", None, None, cell, None,
-                        *self.controls(blank))
+            self._timed(
+                parts,
+                "page_state",
+                self.cb["update_page_state"],
+                "",
+                None,
+                None,
+                cell,
+                None,
+                *self.controls(blank),
+            )
         finally:
             context_value.reset(token)
         self._timed(parts, "offer_detail", self.cb["update_offer_detail"], offer, *self.scope)
@@ -278,14 +404,23 @@ class Bench:
 
         self.scope_day += 1  # a day not computed yet in this process
         day = (self.latest - timedelta(days=self.scope_day)).isoformat()
-        view, cats, _as_of, window = self.scope
-        self.tiles(parts, self._blank(), (view, cats, day, window))
+        view, cats, _as_of, window, version = self.scope
+        self.tiles(parts, self._blank(), (view, cats, day, window, version))
 
     # helpers --------------------------------------------------------------------------
 
     def _blank(self) -> dict:
-        return {"health": [], "action_required": [], "categories": [], "subcategories": [],
-                "price_bands": [], "fulfilment": [], "statuses": [], "with_comments": [], "search": ""}
+        return {
+            "health": [],
+            "action_required": [],
+            "categories": [],
+            "subcategories": [],
+            "price_bands": [],
+            "fulfilment": [],
+            "statuses": [],
+            "with_comments": [],
+            "search": "",
+        }
 
     def _default_payload(self) -> str:
         if self._payload is None:
@@ -338,20 +473,29 @@ def pct(xs: list[float], q: float) -> float:
 
 
 def render(results: dict, info: dict) -> str:
-    lines = ["## UI benchmark (server-side callback latency, ms)", "",
-             f"Machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; app source "
-             f"{info['code']}" + (f". **Warning: {info['warning']}**" if info.get("warning") else ""), ""]
+    lines = [
+        "## UI benchmark (server-side callback latency, ms)",
+        "",
+        f"Machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; app source "
+        f"{info['code']}" + (f". **Warning: {info['warning']}**" if info.get("warning") else ""),
+        "",
+    ]
     for viewer, res in results.items():
         m = datagen.manifest(VIEWERS[viewer]["store"]) or {}
         rows = m.get("rows", {})
-        lines.append(f"- `{viewer}` ({VIEWERS[viewer]['view']}): store `{VIEWERS[viewer]['store']}` "
-                     f"with {rows.get('offers', 0):,} offers, {rows.get('orders', 0):,} order lines, "
-                     f"{rows.get('feedback', 0):,} feedback events, {m.get('sellers', 0):,} sellers; "
-                     f"create_app {res['warm']['app_start_ms']:.0f} ms, first call (health cache fill) "
-                     f"{res['warm']['warmup_ms']:.0f} ms; load average {res['warm']['load']:.1f} at start")
-    lines += ["", "| Viewer | Interaction | Callbacks | Calls | p50 | p95 | max | CPU p50 | "
-                  "Cold (fresh process) | Target p95 | Met |",
-              "|---|---|---|---:|---:|---:|---:|---:|---:|---|---|"]
+        lines.append(
+            f"- `{viewer}` ({VIEWERS[viewer]['view']}): store `{VIEWERS[viewer]['store']}` "
+            f"with {rows.get('offers', 0):,} offers, {rows.get('orders', 0):,} order lines, "
+            f"{rows.get('feedback', 0):,} feedback events, {m.get('sellers', 0):,} sellers; "
+            f"create_app {res['warm']['app_start_ms']:.0f} ms, first call (health cache fill) "
+            f"{res['warm']['warmup_ms']:.0f} ms; load average {res['warm']['load']:.1f} at start"
+        )
+    lines += [
+        "",
+        "| Viewer | Interaction | Callbacks | Calls | p50 | p95 | max | CPU p50 | "
+        "Cold (fresh process) | Target p95 | Met |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---|---|",
+    ]
     for viewer, res in results.items():
         target = VIEWERS[viewer]["target_ms"]
         for scenario, samples in res["warm"]["scenarios"].items():
@@ -364,9 +508,15 @@ def render(results: dict, info: dict) -> str:
             lines.append(
                 f"| {viewer} | {label} | {what} | {len(ms)} | {pct(ms, 0.5):.0f} | {p95:.0f} | "
                 f"{max(ms):.0f} | {pct(cpu, 0.5):.0f} | {f'{cold:.0f}' if cold is not None else '—'} | "
-                f"{f'≤ {target}' if main else ''} | {('yes' if p95 <= target else '**no**') if main else ''} |")
-    lines += ["", "Per-callback p50 / p95 (ms) within each interaction:", "",
-              "| Viewer | Interaction | Callback p50 / p95 |", "|---|---|---|"]
+                f"{f'≤ {target}' if main else ''} | {('yes' if p95 <= target else '**no**') if main else ''} |"
+            )
+    lines += [
+        "",
+        "Per-callback p50 / p95 (ms) within each interaction:",
+        "",
+        "| Viewer | Interaction | Callback p50 / p95 |",
+        "|---|---|---|",
+    ]
     for viewer, res in results.items():
         for scenario, samples in res["warm"]["scenarios"].items():
             names = sorted({k for s in samples for k in s["parts"]})
@@ -379,7 +529,9 @@ def render(results: dict, info: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--calls", type=int, default=50, help="calls per interaction (default 50)")
     p.add_argument("--viewers", default="seller,cm")
     p.add_argument("--scenarios", default=",".join(SCENARIOS))
@@ -406,20 +558,29 @@ def main(argv: list[str] | None = None) -> int:
                 try:
                     r = run_worker({"viewer": viewer, "mode": "cold", "scenario": scenario})
                 except RuntimeError as err:
-                    print(f"[ui] {viewer} cold {scenario} FAILED: {err}", file=sys.stderr, flush=True)
+                    print(
+                        f"[ui] {viewer} cold {scenario} FAILED: {err}", file=sys.stderr, flush=True
+                    )
                     continue
                 cold[scenario] = r["ms"]
-                print(f"[ui] {viewer} cold {scenario}: {r['ms']:.0f} ms", file=sys.stderr, flush=True)
+                print(
+                    f"[ui] {viewer} cold {scenario}: {r['ms']:.0f} ms", file=sys.stderr, flush=True
+                )
         try:
-            warm = run_worker({"viewer": viewer, "mode": "warm", "calls": args.calls,
-                               "scenarios": scenarios})
+            warm = run_worker(
+                {"viewer": viewer, "mode": "warm", "calls": args.calls, "scenarios": scenarios}
+            )
         except RuntimeError as err:
             print(f"[ui] {viewer} warm runs FAILED: {err}", file=sys.stderr, flush=True)
             continue
         for scenario, samples in warm["scenarios"].items():
             ms = [s["ms"] for s in samples]
-            print(f"[ui] {viewer} {scenario}: p50 {statistics.median(ms):.0f} ms, "
-                  f"p95 {pct(ms, 0.95):.0f} ms", file=sys.stderr, flush=True)
+            print(
+                f"[ui] {viewer} {scenario}: p50 {statistics.median(ms):.0f} ms, "
+                f"p95 {pct(ms, 0.95):.0f} ms",
+                file=sys.stderr,
+                flush=True,
+            )
         results[viewer] = {"cold": cold, "warm": warm}
     now = code_fingerprint()
     if now != info["code"]:
