@@ -1,6 +1,6 @@
 """Deterministic demo marketplace: offers, order lines, feedback events and seller actions.
 
-``generate(scale, seed, end)`` returns the four canonical tables of DESIGN.md 3 (plus
+``generate(scale, seed, end)`` returns the four canonical tables of docs/importing.md (plus
 ``actions``) as polars frames whose columns, order and dtypes are exactly those of
 ``engine/sql/schema.sql``:
 
@@ -477,7 +477,7 @@ _RETURN_REASONS: dict[str, tuple[tuple[str, float], ...]] = {
                 ("MISORDERED", .12), ("ORDERED_WRONG_ITEM", .08), ("UNAUTHORIZED_PURCHASE", .03),
                 ("DID_NOT_LIKE_COLOR", .07), ("DID_NOT_LIKE_FABRIC", .05), ("APPAREL_STYLE", .1)),
 }  # fmt: skip
-# FBA replacement reason codes (formats/amazon.md) per theme; "0" = other, None = no code.
+# FBA replacement reason codes (docs/amazon-reports.md) per theme; "0" = other, None = no code.
 _CONTACT_REASONS: dict[str, tuple[tuple[str | None, float], ...]] = {
     "defective": (("2", 0.85), ("0", 0.15)),
     "damaged": (("10", 0.85), ("0", 0.15)),
@@ -1353,7 +1353,7 @@ _PRICE_EDGES = np.array([10.0, 25.0, 50.0, 100.0, 250.0])
 _SUB_CAT: np.ndarray = np.array([_CATEGORY_NAMES.index(s.category) for s in _CATALOGUE])
 # Target interval bound per planted kind, as a multiple of the expected peer rate b:
 # ("lo" | "hi", factor). Health rules: very poor lo >= 2b, poor lo > b, excellent hi <= b/2,
-# good hi < b (DESIGN.md 4.3).
+# good hi < b (docs/health.md).
 _PLANT_TARGET: dict[str, tuple[str, float]] = {
     "excellent": ("hi", 0.3),
     "good": ("hi", 0.75),
@@ -1412,7 +1412,7 @@ def _window_expectation(
 def _expected_peer_rates(
     o: _Offers, n_exp: np.ndarray, k_exp: np.ndarray, targets: np.ndarray
 ) -> np.ndarray:
-    """Peer rate of the offers ``targets`` from per-offer window counts (DESIGN.md 4.3).
+    """Peer rate of the offers ``targets`` from per-offer window counts (docs/health.md).
 
     Offers with (expected) orders in the window are peers; the level is the first
     of (subcategory x price band, subcategory, category, all) holding 20 offers of 6
@@ -1460,7 +1460,7 @@ def _calibrate_demo(
     """Set the demo seller's problem rates against their peer rates (in place).
 
     ``window_n`` / ``window_k``: the other offers' realised orders and NCX orders in the
-    last 90 days. The peer rate ``b`` of each demo offer is what DESIGN.md 4.3 computes
+    last 90 days. The peer rate ``b`` of each demo offer is what docs/health.md says
     from those plus the demo offers' expected counts. Planted kinds get the rate whose
     90 % Wilson bound over the expected orders hits ``_PLANT_TARGET`` (e.g. poor: low end
     at 1.45 b); fair offers 0.9 b x log-normal(0, 0.12); ``_PLANT_MULT`` kinds fixed
@@ -2066,7 +2066,7 @@ def _run_chunk(
 def _window_counts(
     lines: _Lines, ev: dict[str, np.ndarray], n_days: int, n_out: np.ndarray, k_out: np.ndarray
 ) -> None:
-    """Add each offer's orders and NCX orders of the last 90 days (DESIGN.md 4.3, as of the
+    """Add each offer's orders and NCX orders of the last 90 days (docs/health.md, as of the
     last day, planted counted flags) to ``n_out`` / ``k_out``."""
     first = n_days - _PLANT_WINDOW
     in_window = (lines.day >= first) & (lines.status != _STATUSES.index("cancelled"))

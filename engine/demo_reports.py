@@ -1,7 +1,7 @@
 """The featured demo seller's data as the Amazon Seller Central reports that carry it.
 
 ``write_amazon_reports(data, out_dir)`` writes one seller's rows of a ``DemoData`` as the
-six report types of ``formats/amazon.md``, byte for byte as Amazon writes them, plus the
+six report types of docs/amazon-reports.md, byte for byte as Amazon writes them, plus the
 product reviews (which no Seller Central report holds) as a canonical feedback CSV and
 the seller's own catalogue (categories, prices and listing lifecycle, which no report
 holds either), so the importer can be tried without an Amazon account. The contract:
@@ -10,7 +10,7 @@ holds either), so the importer can be tried without an Amazon account. The contr
   the same NCX orders per SKU as the demo data: every order line is in the All Orders
   report, every feedback event is in the one report of its source, with the order id,
   SKU, reason code and comment (where the report has those columns) that decide whether
-  it counts (DESIGN.md 4.1-4.2). ``engine/demo.py`` generates only events the reports can
+  it counts (docs/health.md). ``engine/demo.py`` generates only events the reports can
   express (comment-less refunds, FBA-only contacts, reason-coded MFN returns).
 - **Exact instants.** Every timestamp is the demo's UTC instant to the second: ISO 8601
   with ``+00:00``; the All Orders report in US Pacific time (``-07:00`` / ``-08:00``, by

@@ -1,4 +1,4 @@
-"""CX health per offer: peer groups, the Wilson interval and the policy rules (DESIGN.md 4.3).
+"""CX health per offer: peer groups, the Wilson interval and the policy rules (docs/health.md).
 
 ``offer_health`` is the one entry point: it evaluates every offer at its effective day
 (the as-of day, or the deletion day of a deleted listing), compares it with the offers of

@@ -1,4 +1,4 @@
-"""The health policy: every threshold of DESIGN.md 4.3 in one immutable object.
+"""The health policy: every threshold of docs/health.md in one immutable object.
 
 A marketplace tunes these numbers; the explanation shown to users quotes the values that
 were actually used, so nothing here is duplicated elsewhere in the code.
@@ -42,7 +42,7 @@ WINDOWS: tuple[int, ...] = (30, 60, 90, 180, 365)
 
 @dataclass(frozen=True)
 class Policy:
-    """Thresholds for NCX rate, peer groups and health (defaults from DESIGN.md 4.3)."""
+    """Thresholds for NCX rate, peer groups and health (defaults from docs/health.md)."""
 
     window_days: int = 90
     min_peer_offers: int = 20  # offers in a peer group, the offer itself included

@@ -1,4 +1,4 @@
-"""Event classification (DESIGN.md 4.1-4.2): issue type, theme and whether an event counts.
+"""Event classification (docs/health.md): issue type, theme and whether an event counts.
 
 Two engines implement the same rules and must agree row by row:
 
@@ -77,7 +77,7 @@ def _codes(issue_type: str, theme: str, *codes: str) -> dict[str, tuple[str, str
     return dict.fromkeys(codes, (issue_type, theme))
 
 
-# Marketplace reason codes (formats/amazon.md), already normalised (see normalise_reason).
+# Marketplace reason codes (docs/amazon-reports.md), already normalised (see normalise_reason).
 # OTHER, UNKNOWN_OTHER_REASON, EXCESSIVE_INSTALLATION and any code not listed here leave
 # the decision to the comment text.
 REASON_CODES: dict[str, tuple[str, str]] = {
@@ -140,7 +140,7 @@ REASON_CODE_PREFIXES: dict[str, tuple[str, str]] = {"UNDELIVERABLE_": ("delivery
 TEXT_DECIDED_CODES: frozenset[str] = frozenset(
     {"OTHER", "UNKNOWN_OTHER_REASON", "EXCESSIVE_INSTALLATION"}
 )
-# FBA replacement reason codes (formats/amazon.md); None = decided by the comment text.
+# FBA replacement reason codes (docs/amazon-reports.md); None = decided by the comment text.
 # Replacement events (source "contact") carry the number as their reason_code, e.g. "2".
 REPLACEMENT_CODES: dict[int, tuple[str, str] | None] = {
     0: None,
@@ -985,7 +985,7 @@ def text_classification(comment: str | None) -> tuple[str, str] | None:
 
 
 def classify(reason_code: str | None, comment: str | None) -> tuple[str, str]:
-    """(issue_type, theme) of one feedback event (DESIGN.md 4.1).
+    """(issue_type, theme) of one feedback event (docs/health.md).
 
     A known reason code decides; otherwise the first lexicon rule matching the comment;
     otherwise ("unknown", "other"). NULL or blank inputs are simply not informative.
@@ -994,7 +994,7 @@ def classify(reason_code: str | None, comment: str | None) -> tuple[str, str]:
 
 
 def counted(source: str, issue_type: str, rating: int | None) -> tuple[bool, str | None]:
-    """Whether an event counts toward NCX (DESIGN.md 4.2), and if not, why.
+    """Whether an event counts toward NCX (docs/health.md), and if not, why.
 
     Returns (True, None) or (False, reason), the first that applies of: "seller feedback"
     (that source never counts), "delivery" / "remorse" (issue types that never count),

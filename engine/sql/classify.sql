@@ -1,4 +1,4 @@
--- Every feedback event's issue type, theme and whether it counts (DESIGN.md 4.1-4.2).
+-- Every feedback event's issue type, theme and whether it counts (docs/health.md).
 -- Returns feedback_id, issue_type, theme, counted, not_counted_reason (NULL when counted),
 -- with exactly the semantics of engine.themes.classify and engine.themes.counted.
 -- {feedback} is the relation classified: feedback rows (engine.themes.classify_sql fills it

@@ -1,4 +1,4 @@
--- Last updated (DESIGN.md 4.3): the latest day on or before each offer's effective day of a
+-- Last updated (docs/health.md): the latest day on or before each offer's effective day of a
 -- non-cancelled order or a counted event. eval_offers(seller_id, sku, e).
 SELECT
     v.seller_id,

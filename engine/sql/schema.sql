@@ -1,4 +1,4 @@
--- Canonical tables (DESIGN.md 3). Keys are enforced by the importer (anti-joins), not by
+-- Canonical tables (docs/importing.md). Keys are enforced by the importer (anti-joins), not by
 -- index constraints, so bulk loads of millions of rows stay fast.
 CREATE TABLE IF NOT EXISTS offers (
     seller_id     VARCHAR NOT NULL,
@@ -54,7 +54,7 @@ CREATE TABLE IF NOT EXISTS actions (
 );
 
 -- Peer rates a seller brings from outside (a benchmark file): where an offer's group has a
--- row, its rate replaces the one computed from the store (DESIGN.md 4.3, peer basis).
+-- row, its rate replaces the one computed from the store (docs/health.md, peer basis).
 -- subcategory and price_band NULL: the row is for the whole category (or subcategory).
 CREATE TABLE IF NOT EXISTS benchmark (
     category    VARCHAR NOT NULL,

@@ -1,4 +1,4 @@
--- An independent, brute-force computation of DESIGN.md 4.3 straight from the canonical
+-- An independent, brute-force computation of docs/health.md straight from the canonical
 -- orders and offers and the classified events (no rollups, no polars): every peer group
 -- is formed by joining each offer to the candidate peers. Slow, obvious, and used only to
 -- check the engine. Parameters: $t (as-of day), $w (window days).

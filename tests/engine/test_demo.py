@@ -80,7 +80,7 @@ def schema_columns() -> dict[str, dict[str, pl.DataType]]:
 
 
 def price_band(price: pl.Expr) -> pl.Expr:
-    """Index of the price band (DESIGN.md 4.3): <10, 10-25, 25-50, 50-100, 100-250, >=250."""
+    """Index of the price band (docs/health.md): <10, 10-25, 25-50, 50-100, 100-250, >=250."""
     return pl.sum_horizontal([(price >= edge).cast(pl.Int8) for edge in (10, 25, 50, 100, 250)])
 
 
@@ -408,7 +408,7 @@ def test_seasonality_at_scale_one(full) -> None:
 
 
 def health_at_end(data: demo.DemoData, counted: pl.Series, window: int = 90) -> pl.DataFrame:
-    """DESIGN.md 4.3 at as-of = end for offers not deleted, using the planted counted flags."""
+    """docs/health.md at as-of = end for offers not deleted, using the planted counted flags."""
     end = demo.DEMO_END
     lo = end - timedelta(days=window - 1)
     offers = data.offers.filter(pl.col("deleted_at").is_null())

@@ -30,7 +30,7 @@ NAMES = (
     "reviews.csv",
     "catalogue.csv",
 )
-# Headers exactly as in /work/shared/formats/amazon.md (seller feedback: amazon.de wording).
+# Headers exactly as in /work/shared/docs/amazon-reports.md (seller feedback: amazon.de wording).
 HEADERS = {
     "All-Orders-Report.txt": [
         "amazon-order-id",
@@ -515,7 +515,7 @@ def test_rater_emails_stay_in_their_column(out) -> None:
 
 # --- meaning ---------------------------------------------------------------------------
 def ncx_orders(events: list[tuple[str, str | None, str, str | None, str | None, int | None]]):
-    """(order id, SKU) of the orders with a counted event (DESIGN.md 4.1-4.2)."""
+    """(order id, SKU) of the orders with a counted event (docs/health.md)."""
     out = set()
     for source, order_id, sku, code, comment, rating in events:
         issue_type, _ = themes.classify(code, comment)
@@ -525,7 +525,7 @@ def ncx_orders(events: list[tuple[str, str | None, str, str | None, str | None, 
 
 
 def test_files_give_the_same_orders_and_ncx_orders(out, mine) -> None:
-    """Read back as an importer would (formats/amazon.md), the files give the demo's
+    """Read back as an importer would (docs/amazon-reports.md), the files give the demo's
     orders (non-cancelled lines, earliest purchase) and the same NCX orders per SKU."""
     merged: dict[tuple[str, str], list[datetime]] = {}
     for r in read_tsv(out / "All-Orders-Report.txt"):

@@ -1,4 +1,4 @@
-"""Every rule of DESIGN.md 4.3 on tiny inline tables with hand-worked expectations."""
+"""Every rule of docs/health.md on tiny inline tables with hand-worked expectations."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Event classification (DESIGN.md 4.1-4.2): reason codes, the phrase lexicon, counting, and
+"""Event classification (docs/health.md): reason codes, the phrase lexicon, counting, and
 engine/sql/classify.sql agreeing with the Python reference row by row."""
 
 from __future__ import annotations
@@ -304,7 +304,7 @@ def test_phrase_syntax_is_checked():
 
 # --- reason codes ----------------------------------------------------------------------
 
-# The table of formats/amazon.md, written out independently of engine/themes.py.
+# The table of docs/amazon-reports.md, written out independently of engine/themes.py.
 AMAZON_TABLE: dict[tuple[str, str], tuple[str, ...]] = {
     ("product", "defective"): ("DEFECTIVE", "WARRANTY", "JEWELRY_BATTERY"),
     ("product", "quality"): ("QUALITY_UNACCEPTABLE", "JEWELRY_BAD_CLASP", "JEWELRY_LOOSE_STONE"),
