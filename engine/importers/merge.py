@@ -72,6 +72,8 @@ class Part:
     stage: str
     source: StagedFile
     rowid: str = "rowid"
+    # whether its offers may be unknown to the store (not when the same file brings them)
+    check_offers: bool = True
 
 
 @dataclass
@@ -224,11 +226,12 @@ def _apply(
         con.execute(
             f"INSERT INTO {quote_ident(table)} ({col_list}) SELECT {col_list} FROM {incoming}"
         )
-        n = _count_rows(con, incoming)
+        n = _count_rows(con, table)  # not the incoming view: that would compute it again
         c.records, c.added = c.records + n, c.added + n
         if day and n:
             result.first_load = True
-            _note_day(result, con.execute(f"SELECT min({day}) FROM {incoming}").fetchall()[0][0])
+            first = con.execute(f"SELECT min({day}) FROM {quote_ident(table)}").fetchall()[0][0]
+            _note_day(result, first)
         return
     fate = new_name(con, f"fate_{table}")
     on = " AND ".join(f"i.{quote_ident(k)} = t.{quote_ident(k)}" for k in keys)
@@ -343,37 +346,35 @@ def _orders(con: duckdb.DuckDBPyConnection, parts: list[Part], result: MergeResu
         )
     )
     result._count("orders").rows += sum(p.source.rows for p in parts)
-    incoming = _merge_lines(con, lines)
+    incoming, scratch = _merge_lines(con, lines)
     _apply(con, "orders", incoming, result, older="i.updated_at < t.updated_at")
-    if incoming != lines:
-        drop(con, incoming)
-    con.execute(f"DROP VIEW {lines}")
+    drop(con, *scratch, lines)
 
 
-def _merge_lines(con: duckdb.DuckDBPyConnection, lines: str) -> str:
-    """One row per (order_id, seller_id, sku). Only keys with several lines are grouped:
-    their 64-bit hashes are found with numpy first (a sort), which is far cheaper than
-    grouping millions of text keys when, as usual, few repeat."""
+def _merge_lines(con: duckdb.DuckDBPyConnection, lines: str) -> tuple[str, list[str]]:
+    """(a view with one row per (order_id, seller_id, sku), the TEMP views and tables to
+    drop after it is read). Only keys with several lines are grouped: their 64-bit
+    hashes are found with numpy first (a sort), far cheaper than grouping millions of text
+    keys when, as usual, few repeat; the other lines pass through the view uncopied."""
     key = "hash(order_id, seller_id, sku)"
     h = np.sort(
         np.asarray(con.execute(f"SELECT {key} AS h FROM {lines}").fetchnumpy()["h"], np.uint64)
     )
     repeated = np.unique(h[1:][h[1:] == h[:-1]]) if len(h) > 1 else h[:0]
     if not len(repeated):
-        return lines
-    out = new_name(con, "orders_merged")
-    rep = new_name(con, "repeated_keys")
+        return lines, []
+    rep, several, out = (new_name(con, n) for n in ("repeated_keys", "orders_merged", "orders_in"))
     con.execute(
         f"CREATE TEMP TABLE {rep} AS SELECT unnest(?::UBIGINT[]) AS h", [[int(x) for x in repeated]]
     )
     not_cancelled = "status <> 'cancelled'"
     con.execute(
-        f"""CREATE TEMP TABLE {out} AS
-        WITH several AS (
+        f"""CREATE TEMP TABLE {several} AS
+        WITH lines AS (
             SELECT DISTINCT * FROM {lines} WHERE {key} IN (SELECT h FROM {rep})
         ),
         newest AS (
-            SELECT * FROM several
+            SELECT * FROM lines
             QUALIFY updated_at IS NOT DISTINCT FROM
                 max(updated_at) OVER (PARTITION BY order_id, seller_id, sku)
         )
@@ -388,12 +389,13 @@ def _merge_lines(con: duckdb.DuckDBPyConnection, lines: str) -> str:
             coalesce(bool_and(sold_by_seller) FILTER ({not_cancelled}), bool_and(sold_by_seller))
                 AS sold_by_seller,
             max(updated_at) AS updated_at
-        FROM newest GROUP BY order_id, seller_id, sku
-        UNION ALL
-        SELECT * FROM {lines} WHERE {key} NOT IN (SELECT h FROM {rep})"""
+        FROM newest GROUP BY order_id, seller_id, sku"""
     )
-    drop(con, rep)
-    return out
+    con.execute(
+        f"CREATE TEMP VIEW {out} AS SELECT * FROM {several} UNION ALL "
+        f"SELECT * FROM {lines} WHERE {key} NOT IN (SELECT h FROM {rep})"
+    )
+    return out, [out, several, rep]
 
 
 def _catalogue(con: duckdb.DuckDBPyConnection, parts: list[Part], result: MergeResult) -> None:
@@ -573,13 +575,15 @@ _UNKNOWN_OFFER = (
 
 
 def _warn_orders(con: duckdb.DuckDBPyConnection, part: Part, result: MergeResult) -> None:
-    known = sorted(KNOWN_STATUSES)
-    n, eg = _examples(
-        con,
-        part,
-        "NOT list_contains(?::VARCHAR[], status)",
-        "status",
-        [known],
+    statuses = {
+        r[0]
+        for r in con.execute(f"SELECT DISTINCT status FROM {quote_ident(part.stage)}").fetchall()
+    }
+    unknown = sorted(statuses - KNOWN_STATUSES)
+    n, eg = (
+        _examples(con, part, "list_contains(?::VARCHAR[], status)", "status", [unknown])
+        if unknown
+        else (0, [])
     )
     if n:
         result.warnings.append(
@@ -590,8 +594,8 @@ def _warn_orders(con: duckdb.DuckDBPyConnection, part: Part, result: MergeResult
                 eg,
             )
         )
-    # Offers are merged first (an orders report brings its own), so only orders of a
-    # canonical file can name an offer the store does not know.
+    if not part.check_offers:  # an orders report brings its own offers
+        return
     n, eg = _examples(con, part, _UNKNOWN_OFFER, "s.sku")
     if n:
         result.warnings.append(

@@ -305,6 +305,9 @@ def _plan(f: Field) -> _Plan:
         return _Plan(f, s_sql, f.convert.replace("{t}", text), f.ok, True)
     ok = f.ok
     if base == "VARCHAR":
+        # text is text: only an empty required value or a failed check can be wrong
+        if not f.required and ok is None and not f.checks:
+            return _Plan(f, s_sql, text, None, False)
         v = text
     elif base in ("TIMESTAMP", "DATE"):
         if kind == "text":
@@ -642,10 +645,24 @@ def new_name(con: duckdb.DuckDBPyConnection, prefix: str) -> str:
 
 
 def drop(con: duckdb.DuckDBPyConnection, *names: str) -> None:
-    """Drop TEMP tables (quietly: also used on error paths)."""
-    for name in names:
-        with suppress(duckdb.Error):
-            con.execute(f"DROP TABLE IF EXISTS temp.main.{quote_ident(name)}")
+    """Drop TEMP views and tables that exist (quietly: also used on error paths). Views
+    first: a view may read a table dropped after it. (A DROP of the wrong kind would
+    abort the caller's transaction, so each name's kind is looked up.)"""
+    if not names:
+        return
+    with suppress(duckdb.Error):
+        views = {
+            r[0]
+            for r in con.execute(
+                "SELECT view_name FROM duckdb_views() WHERE temporary AND list_contains(?, view_name)",
+                [list(names)],
+            ).fetchall()
+        }
+        for name in sorted(views):
+            con.execute(f"DROP VIEW temp.main.{quote_ident(name)}")
+        for name in names:
+            if name not in views:
+                con.execute(f"DROP TABLE IF EXISTS temp.main.{quote_ident(name)}")
 
 
 def _create_stage(con: duckdb.DuckDBPyConnection, stage: str, select: str, params: list) -> None:

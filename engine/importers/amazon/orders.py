@@ -149,8 +149,8 @@ def stage(
     staged.table = KIND
     q = quote_ident(staged.stage)
     orders = staging.new_name(con, "part_orders")
-    con.execute(
-        f"CREATE TEMP TABLE {orders} AS SELECT order_id, {SELLER} AS seller_id, sku, "
+    con.execute(  # a view: the stage holds millions of lines, no need to copy them
+        f"CREATE TEMP VIEW {orders} AS SELECT order_id, {SELLER} AS seller_id, sku, "
         f"purchase_date, quantity, status, TRUE AS sold_by_seller, updated_at, "
         f"rowid AS _rowid FROM {q}"
     )
@@ -162,6 +162,6 @@ def stage(
         f"AND item_price > 0) AS price, min(purchase_date)::DATE AS created_at FROM {q} GROUP BY sku"
     )
     return [
-        Part("orders", orders, staged, "_rowid"),
+        Part("orders", orders, staged, "_rowid", check_offers=False),
         Part("report_offers", offers, staged),
     ], []
