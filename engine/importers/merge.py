@@ -7,13 +7,14 @@ rules, in one place for canonical and Amazon files alike:
 
 - **Split order lines.** Lines of one order and one offer are one order: identical lines
   count once; otherwise its purchase time is that of its earliest non-cancelled line, its
-  quantity the sum, and it is cancelled only when every line is (docs/health.md). Of lines
-  with different ``updated_at`` (an order in two reports), only the newest are used.
+  quantity the sum, and it is cancelled only when every line is (docs/importing.md). Of
+  lines with different ``updated_at`` (an order in two reports), only the newest are used.
 - **Corrections.** A known key with other values replaces the stored row; an order only
   when it is not older (``updated_at``) than the stored one. Identical rows change nothing.
 - **Offers from reports** fill only what the offers file or catalogue left empty (and the
   created day moves back to the first order); new ones go to ``Uncategorised``. A
-  catalogue row sets category, subcategory, price, brand (and title, ASIN when given).
+  catalogue row sets the columns of CATALOGUE_COLUMNS it gives (categories, price,
+  brand, title, ASIN, the listing's lifecycle).
 
 ``merge`` returns the counts per table, the offers whose rows changed (for the derived
 tables), the earliest day a change touched, and warnings about plausible-but-odd rows.
@@ -49,11 +50,12 @@ KNOWN_STATUSES = frozenset(
         "unfulfillable",
     }
 )
-# What an import changed, for the derived tables (TEMP tables, see engine.derive):
+# The offer columns a catalogue row sets (an empty cell keeps the stored value).
 CATALOGUE_COLUMNS = (
     "category", "subcategory", "price", "brand", "title", "asin", "fulfilment",
     "created_at", "closed_at", "closed_reason", "reinstated_at", "deleted_at",
 )  # fmt: skip
+# What an import changed, for the derived tables (TEMP tables, see engine.derive):
 CHANGED_DAYS = "changed_order_days"  # (seller_id, sku, day): purchase days of changed orders
 CHANGED_EVENTS = "changed_event_offers"  # (seller_id, sku): offers whose events may differ
 _NEW_ORDERS = "new_order_keys"  # (order_id, seller_id, sku) of orders the store did not have

@@ -130,33 +130,24 @@ def _stage(con, path, *, seller, encoding, max_problems, kind, wanted, label, pr
     return [part]
 
 
-def stage_fba(
-    con: duckdb.DuckDBPyConnection,
-    path: Path,
-    *,
-    seller: str,
-    encoding: str | None = None,
-    max_problems: int = 20,
-) -> tuple[list[Part], list[str]]:
-    """Stage an FBA customer returns report: one feedback part (one event per return)."""
-    parts = _stage(
-        con, path, seller=seller, encoding=encoding, max_problems=max_problems,
-        kind=FBA_KIND, wanted=FBA_WANTED, label=FBA_LABEL, prefix="stage_fba_returns",
-    )  # fmt: skip
-    return parts, []
+def _stager(kind: str, wanted: dict, label: str, prefix: str):
+    def stage(
+        con: duckdb.DuckDBPyConnection,
+        path: Path,
+        *,
+        seller: str,
+        encoding: str | None = None,
+        max_problems: int = 20,
+    ) -> tuple[list[Part], list[str]]:
+        parts = _stage(
+            con, path, seller=seller, encoding=encoding, max_problems=max_problems,
+            kind=kind, wanted=wanted, label=label, prefix=prefix,
+        )  # fmt: skip
+        return parts, []
+
+    stage.__doc__ = f"Stage a {label}: one feedback part (one event per return)."
+    return stage
 
 
-def stage_mfn(
-    con: duckdb.DuckDBPyConnection,
-    path: Path,
-    *,
-    seller: str,
-    encoding: str | None = None,
-    max_problems: int = 20,
-) -> tuple[list[Part], list[str]]:
-    """Stage a merchant-fulfilled returns report: one feedback part."""
-    parts = _stage(
-        con, path, seller=seller, encoding=encoding, max_problems=max_problems,
-        kind=MFN_KIND, wanted=MFN_WANTED, label=MFN_LABEL, prefix="stage_mfn_returns",
-    )  # fmt: skip
-    return parts, []
+stage_fba = _stager(FBA_KIND, FBA_WANTED, FBA_LABEL, "stage_fba_returns")
+stage_mfn = _stager(MFN_KIND, MFN_WANTED, MFN_LABEL, "stage_mfn_returns")
