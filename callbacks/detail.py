@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from dash import Input, Output, html
 
 from callbacks import state as st
@@ -36,15 +38,42 @@ def register(app, service) -> None:
         if detail is None:
             return _empty("This offer is not visible in the current view")
         me, trend, actions = detail.offer, detail.trend, detail.actions
+        about = chart_subtitle(me, state.window)
         return (
             offer_title(me),
             explanation(me),
             action_notes(action_effects(trend, actions, z=service.policy.z)),
-            figures.trend_figure(trend, actions, "Weekly NCX rate vs similar offers"),
-            figures.breakdown_figure(detail.breakdown, "source", "Feedback by source"),
-            figures.breakdown_figure(detail.breakdown, "theme", "Feedback by theme"),
+            figures.trend_figure(
+                trend,
+                actions,
+                f"{me['title'] or me['sku']}: NCX rate vs similar offers",
+                health_window(me, state.window),
+                about,
+            ),
+            figures.breakdown_figure(detail.breakdown, "source", "Feedback by source", about),
+            figures.breakdown_figure(detail.breakdown, "theme", "Feedback by theme", about),
             SHOWN,
         )
+
+
+def chart_subtitle(me: dict, window_days: int) -> str:
+    """What a chart is about, so a downloaded image explains itself."""
+    return (
+        f"SKU {me['sku']} · seller {me['seller_id']} · as of {me['e']} · {window_days}-day window"
+    )
+
+
+def health_window(me: dict, window_days: int) -> dict:
+    """The window the health was computed over, for the trend to mark."""
+    return {
+        "start": me["e"] - timedelta(days=window_days - 1),
+        "end": me["e"],
+        "days": window_days,
+        "k": me["ncx_orders"],
+        "n": me["orders"],
+        "rate": me["ncx_rate"],
+        "peer_rate": me["peer_rate"],
+    }
 
 
 # Hidden without display:none, so plotly measures the real card width when it draws.

@@ -23,8 +23,8 @@ import polars as pl
 
 from engine import sql, store
 from engine.generations import Reader, Store
-from engine.health import LEVEL_KEYS, MARKETPLACE, Viewer, offer_health, wilson_interval
-from engine.policy import DEFAULT_POLICY, HEALTH_LEVELS, Policy
+from engine.health import LEVEL_KEYS, MARKETPLACE, Viewer, offer_health, wilson, wilson_interval
+from engine.policy import DEFAULT_POLICY, DELETED, SHOWN_LEVELS, SHOWN_RANK, Policy
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -34,6 +34,7 @@ MANY_OFFERS = "(ev.seller_id, ev.sku) IN (SELECT seller_id, sku FROM eval_offers
 TREND_WEEKS = 52
 COMMENT_LIMIT = 500
 MIN_ORDERS_FOR_BAND = 10  # peers with fewer orders in their trailing 4 weeks stay out of the band
+ROLLING_WEEKS = 4  # the trend reads trailing 4-week rates: single weeks of small offers are 0 or 1
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,9 @@ GRID_SORTABLE = frozenset(
     }
 )
 # Grid columns sorted on one engine column but filtered on another (health sorts by rank).
-FILTER_ON = {"health_rank": "health"}
+FILTER_ON = {"health_rank": "shown_health"}
+# Columns shown as percentages: a number typed into their filter is a percentage.
+PERCENT_COLUMNS = frozenset({"ncx_rate", "peer_rate"})
 TEXT_OPERATORS = frozenset({"contains", "equals", "startsWith"})
 NUMBER_OPERATORS = frozenset(
     {"equals", "greaterThan", "lessThan", "greaterThanOrEqual", "lessThanOrEqual"}
@@ -300,7 +303,16 @@ class VocService:
             )
         finally:
             cur.close()
+        shown = (
+            pl.when(pl.col("status") == "deleted").then(pl.lit(DELETED)).otherwise(pl.col("health"))
+        )
         return frame.with_columns(
+            shown_health=shown,
+            health_rank=shown.replace_strict(SHOWN_RANK, return_dtype=pl.Int8),
+            # the evidence within a level, for "worst first": how far the interval's low
+            # end is above the peer rate, then the NCX orders beyond the peers' share
+            lo_excess=pl.col("ci_low") - pl.col("peer_rate"),
+            k_excess=pl.col("ncx_orders") - pl.col("peer_rate") * pl.col("orders"),
             x_peers=pl.col("ncx_rate") / pl.col("peer_rate"),
             has_comments=pl.col("commented") > 0,
             search_text=pl.concat_str(
@@ -314,10 +326,11 @@ class VocService:
         return self.all_health(as_of, window_days).filter(viewer.offer_filter())
 
     def tile_counts(self, viewer: Viewer, as_of: date, window_days: int) -> dict[str, int]:
-        """Offers per health level (every level present, zero included) and 'action_required'."""
+        """Offers per shown level (every health level and 'listing_deleted', zero included)
+        and 'action_required'."""
         frame = self.offers(viewer, as_of, window_days)
-        counts = dict(frame.group_by("health").len().iter_rows())
-        out = {level: int(counts.get(level, 0)) for level in HEALTH_LEVELS}
+        counts = dict(frame.group_by("shown_health").len().iter_rows())
+        out = {level: int(counts.get(level, 0)) for level in SHOWN_LEVELS}
         out["action_required"] = int(frame["action_required"].sum())
         return out
 
@@ -361,16 +374,6 @@ class VocService:
         rows = self._memo(key, order, self._orders, self.orders_size)
         return frame[rows[max(0, start) : max(0, end)]], len(rows)
 
-    def export(
-        self, viewer: Viewer, as_of: date, window_days: int, query: GridQuery
-    ) -> pl.DataFrame:
-        """The grid's matching rows with the report's columns (for a CSV download)."""
-        from engine.health import REPORT_COLUMNS
-
-        return self.grid(viewer, as_of, window_days, query).select(
-            *REPORT_COLUMNS, "category", "subcategory", "price_band", "fulfilment"
-        )
-
     def offer(
         self, viewer: Viewer, as_of: date, window_days: int, seller_id: str, sku: str
     ) -> dict | None:
@@ -385,13 +388,17 @@ class VocService:
     def trend(
         self, viewer: Viewer, as_of: date, window_days: int, seller_id: str, sku: str
     ) -> pl.DataFrame:
-        """Weekly trend of one offer against its peer group (DESIGN.md 4.4).
+        """Weekly trend of one offer against its peer group (docs/health.md, trends).
 
-        Columns: week (Monday), orders, ncx_orders, ncx_rate, peer_rate (pooled over the
-        peer group without the offer), peer_p25, peer_p75 (quartiles of the peers' rates over
-        their trailing 4 weeks, peers with >= MIN_ORDERS_FOR_BAND orders), peer_offers, maturing
-        (the week ends less than policy.return_lag_days before the effective day).
-        Empty when the viewer may not see the offer.
+        Columns, per week (Monday) of purchase: orders, ncx_orders (NCX orders among the
+        week's purchases, so ncx_rate <= 1), ncx_rate; orders4, ncx4, rate4, lo4, hi4: the
+        offer's trailing 4-week pooled rate and its Wilson interval (what the chart draws:
+        single weeks of small offers are mostly 0 or 1); peer_orders, peer_ncx, peer_rate,
+        peer_rate4: the peer group's pooled weekly and 4-week rates without the offer;
+        peer_p25, peer_p75: quartiles of the peers' own 4-week rates (peers with >=
+        MIN_ORDERS_FOR_BAND orders); peer_offers; maturing (the week ends less than
+        policy.return_lag_days before the effective day). Empty when the viewer may not
+        see the offer.
         """
         me = self.offer(viewer, as_of, window_days, seller_id, sku)
         return pl.DataFrame() if me is None else self._trend(as_of, window_days, me)
@@ -433,20 +440,28 @@ class VocService:
             {"week": pl.date_range(start - timedelta(days=start.weekday()), e, "1w", eager=True)}
         )
         lag = timedelta(days=self.policy.return_lag_days)
+        four = {"window_size": ROLLING_WEEKS, "min_samples": 1}
+        lo4, hi4 = wilson(pl.col("ncx4"), pl.col("orders4"), z=self.policy.z)
         return (
             calendar.join(mine.select("week", "orders", "ncx_orders"), on="week", how="left")
             .join(band, on="week", how="left")
             .with_columns(pl.col("orders", "ncx_orders", "peer_orders", "peer_ncx").fill_null(0))
+            .sort("week")
             .with_columns(
-                ncx_rate=pl.when(pl.col("orders") > 0).then(
-                    pl.col("ncx_orders") / pl.col("orders")
-                ),
-                peer_rate=pl.when(pl.col("peer_orders") > 0).then(
-                    pl.col("peer_ncx") / pl.col("peer_orders")
-                ),
+                orders4=pl.col("orders").rolling_sum(**four),
+                ncx4=pl.col("ncx_orders").rolling_sum(**four),
+                peer_orders4=pl.col("peer_orders").rolling_sum(**four),
+                peer_ncx4=pl.col("peer_ncx").rolling_sum(**four),
+            )
+            .with_columns(
+                ncx_rate=_rate("ncx_orders", "orders"),
+                peer_rate=_rate("peer_ncx", "peer_orders"),
+                rate4=_rate("ncx4", "orders4"),
+                peer_rate4=_rate("peer_ncx4", "peer_orders4"),
+                lo4=lo4,
+                hi4=hi4,
                 maturing=(pl.col("week") + timedelta(days=6)) > pl.lit(e - lag),
             )
-            .sort("week")
         )
 
     def breakdown(
@@ -470,6 +485,32 @@ class VocService:
                 cur.sql(sql.load("offer_breakdown"), params=params)
                 .pl()
                 .with_columns(pl.col("events").cast(pl.Int64))
+            )
+        finally:
+            cur.close()
+
+    def ncx_orders(
+        self, viewer: Viewer, as_of: date, window_days: int, seller_id: str, sku: str
+    ) -> pl.DataFrame:
+        """One offer's NCX orders in its window, newest purchase first (see
+        ``engine/sql/ncx_orders.sql`` for the columns); empty when the viewer may not see
+        the offer."""
+        me = self.offer(viewer, as_of, window_days, seller_id, sku)
+        if me is None:
+            return pl.DataFrame()
+        e = me["e"]
+        params = {
+            "seller_id": seller_id,
+            "sku": sku,
+            "start": e - timedelta(days=window_days - 1),
+            "e": e,
+        }
+        cur = self.cursor()
+        try:
+            return (
+                cur.sql(sql.load("ncx_orders"), params=params)
+                .pl()
+                .with_columns(pl.col("counted_events").cast(pl.Int64))
             )
         finally:
             cur.close()
@@ -629,19 +670,25 @@ class VocService:
             cur.close()
 
 
+def _rate(k: str, n: str) -> pl.Expr:
+    return pl.when(pl.col(n) > 0).then(pl.col(k) / pl.col(n))
+
+
 def _grid_sort(frame: pl.DataFrame, q: GridQuery) -> pl.DataFrame:
-    """The grid's order: the chosen column (worst health first by default), then rate, SKU."""
-    return frame.sort(
-        [q.sort_by if q.sort_by in GRID_SORTABLE else "health_rank", "ncx_rate", "sku"],
-        descending=[q.descending, True, False],
-        nulls_last=True,
-    )
+    """The grid's order: the chosen column, then the evidence. Worst first (the default,
+    by health) ranks within a level by how far the interval's low end is above the peer
+    rate, then by NCX orders beyond the peers' share: an offer with hundreds of orders
+    ahead of 7 of 8, whose rate says little."""
+    column = q.sort_by if q.sort_by in GRID_SORTABLE else "health_rank"
+    keys = [column, *(c for c in ("lo_excess", "k_excess", "ncx_rate") if c != column), "sku"]
+    descending = [q.descending, *([True] * (len(keys) - 2)), False]
+    return frame.sort(keys, descending=descending, nulls_last=True)
 
 
 def _grid_predicates(q: GridQuery) -> list[pl.Expr]:
     preds: list[pl.Expr] = []
     for column, values in (
-        ("health", q.health),
+        ("shown_health", q.health),
         ("category", q.categories),
         ("subcategory", q.subcategories),
         ("price_band", q.price_bands),
@@ -666,11 +713,12 @@ def _grid_predicates(q: GridQuery) -> list[pl.Expr]:
     for column, op, value in q.column_filters:
         if column not in GRID_SORTABLE:
             continue
-        preds.append(_column_filter(FILTER_ON.get(column, column), op, value))
+        scale = 0.01 if column in PERCENT_COLUMNS else 1.0
+        preds.append(_column_filter(FILTER_ON.get(column, column), op, value, scale))
     return preds
 
 
-def _column_filter(column: str, op: str, value: str) -> pl.Expr:
+def _column_filter(column: str, op: str, value: str, scale: float = 1.0) -> pl.Expr:
     col = pl.col(column)
     if op in TEXT_OPERATORS:
         text = col.cast(pl.String).str.to_lowercase().str.replace_all("_", " ", literal=True)
@@ -682,7 +730,7 @@ def _column_filter(column: str, op: str, value: str) -> pl.Expr:
         return text == v
     if op in NUMBER_OPERATORS:
         try:
-            number = float(value)
+            number = float(str(value).replace("%", "").replace("×", "").strip()) * scale
         except (TypeError, ValueError):
             return pl.lit(True)
         return {

@@ -7,7 +7,7 @@ click. The tests validate each builder's output with ``go.Figure(fig)``. No data
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
 
@@ -22,13 +22,22 @@ SOURCE_LABELS = {
     "seller_feedback": "Seller feedback",
 }
 ACTION_COLOUR = "#6f42c1"
+OFFER_LINE = "#1d4e89"
 
 
-def _figure(title: str, height: int, data: list[dict] | None = None, **layout) -> dict:
-    """A figure dict on the shared template."""
+def _figure(
+    title: str, height: int, data: list[dict] | None = None, *, subtitle: str = "", **layout
+) -> dict:
+    """A figure dict on the shared template. ``title`` and ``subtitle`` are plain text
+    (escaped for plotly's markup here, so no caller can forget)."""
+    text = plot_text(title) + (
+        f"<br><span style='font-size:12px;color:#495057'>{plot_text(subtitle)}</span>"
+        if subtitle
+        else ""
+    )
     return {
         "data": data or [],
-        "layout": {"template": TEMPLATE, "title": {"text": title}, "height": height, **layout},
+        "layout": {"template": TEMPLATE, "title": {"text": text}, "height": height, **layout},
     }
 
 
@@ -47,6 +56,41 @@ def _vline(x, colour: str, width: float, dash: str | None = None) -> dict:
     }
 
 
+def plot_text(text: object) -> str:
+    """Untrusted text as plotly shows it literally: plotly reads a small HTML-like markup
+    in titles, annotations and hover texts (<b>, <a href>, <br>, &amp; ...), so every
+    < > & is written as an entity."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _band(x: list, upper: pl.Series, lower: pl.Series, colour: str, name: str) -> list[dict]:
+    """A filled band between two lines (the upper one invisible, the lower filled to it)."""
+    return [
+        {
+            "type": "scatter",
+            "x": x,
+            "y": upper.to_list(),
+            "mode": "lines",
+            "line": {"width": 0},
+            "showlegend": False,
+            "hoverinfo": "skip",
+            "connectgaps": True,
+        },
+        {
+            "type": "scatter",
+            "x": x,
+            "y": lower.to_list(),
+            "mode": "lines",
+            "line": {"width": 0},
+            "fill": "tonexty",
+            "fillcolor": colour,
+            "connectgaps": True,
+            "name": name,
+            "hoverinfo": "skip",
+        },
+    ]
+
+
 def _iso(values: list) -> list:
     return [v.isoformat() if isinstance(v, date) else v for v in values]
 
@@ -60,7 +104,7 @@ def empty_figure(message: str, title: str = "") -> dict:
         yaxis={"visible": False},
         annotations=[
             {
-                "text": message,
+                "text": plot_text(message),
                 "showarrow": False,
                 "x": 0.5,
                 "y": 0.5,
@@ -72,125 +116,198 @@ def empty_figure(message: str, title: str = "") -> dict:
     )
 
 
-def trend_figure(trend: pl.DataFrame, actions: pl.DataFrame, title: str) -> dict:
-    """Weekly NCX rate of an offer vs its peers' pooled rate and 25th-75th band, orders as bars.
+def trend_figure(
+    trend: pl.DataFrame,
+    actions: pl.DataFrame,
+    title: str,
+    window: dict | None = None,
+    subtitle: str = "",
+) -> dict:
+    """An offer's trailing 4-week NCX rate and its interval vs its peers, orders as bars.
 
-    ``trend``: see ``VocService.trend``. Weeks flagged ``maturing`` are drawn hollow and
-    dotted (their returns have not all arrived). ``actions``: action_date, action, note.
+    ``trend``: see ``VocService.trend``. The line is the 4-week pooled rate (single weeks
+    of small offers are 0 % or 100 %), the band around it its 90 % interval; weeks flagged
+    ``maturing`` are drawn dotted (their returns have not all arrived). ``window``: the
+    health window (start, end, days, k, n, rate, peer_rate) is shaded, with the window's
+    rate and the peer rate drawn across it, so the chart and the verdict tell one story.
+    ``actions``: action_date, action, note.
     """
     if trend.is_empty() or trend["orders"].sum() == 0:
         return empty_figure("No orders in the last 52 weeks", title)
     pct = trend.with_columns(
-        (pl.col(c) * 100).alias(c) for c in ("ncx_rate", "peer_rate", "peer_p25", "peer_p75")
+        (pl.col(c) * 100).alias(c)
+        for c in ("rate4", "lo4", "hi4", "peer_rate4", "peer_p25", "peer_p75", "ncx_rate")
     ).with_columns(
-        solid=pl.when(~pl.col("maturing")).then(pl.col("ncx_rate")),
-        open=pl.when(pl.col("maturing")).then(pl.col("ncx_rate")),
+        solid=pl.when(~pl.col("maturing")).then(pl.col("rate4")),
+        # the last settled week too, so the dotted line joins the solid one
+        open=pl.when(pl.col("maturing") | pl.col("maturing").shift(-1).fill_null(False)).then(
+            pl.col("rate4")
+        ),
     )
     weeks = _iso(pct["week"].to_list())
+    hover = [list(r) for r in pct.select("ncx4", "orders4", "ncx_orders", "orders").rows()]
     data = [
         {
             "type": "bar",
             "x": weeks,
             "y": pct["orders"].to_list(),
-            "name": "Orders (right axis)",
+            "name": "Orders per week",
             "yaxis": "y2",
-            "marker": {"color": "rgba(173,181,189,0.35)"},
+            "marker": {"color": "rgba(108,117,125,0.45)"},
             "hovertemplate": "%{y:,} orders<extra></extra>",
         },
+        *_band(weeks, pct["peer_p75"], pct["peer_p25"], "rgba(108,117,125,0.18)",
+               "Similar offers, 25th–75th percentile"),
+        *_band(weeks, pct["hi4"], pct["lo4"], "rgba(29,78,137,0.16)",
+               "This offer, 90 % interval"),
         {
             "type": "scatter",
             "x": weeks,
-            "y": pct["peer_p75"].to_list(),
+            "y": pct["peer_rate4"].to_list(),
             "mode": "lines",
-            "line": {"width": 0},
-            "showlegend": False,
-            "hoverinfo": "skip",
-            "connectgaps": True,
-        },
-        {
-            "type": "scatter",
-            "x": weeks,
-            "y": pct["peer_p25"].to_list(),
-            "mode": "lines",
-            "line": {"width": 0},
-            "fill": "tonexty",
-            "fillcolor": "rgba(108,117,125,0.18)",
-            "connectgaps": True,
-            "name": "Peers, 25th–75th percentile (4-week rates)",
-            "hoverinfo": "skip",
-        },
-        {
-            "type": "scatter",
-            "x": weeks,
-            "y": pct["peer_rate"].to_list(),
-            "mode": "lines",
-            "name": "Peer rate (pooled)",
+            "name": "Similar offers (pooled)",
             "line": {"color": PEER, "dash": "dash", "width": 1.5},
-            "hovertemplate": "peers %{y:.1f} %<extra></extra>",
+            "hovertemplate": "similar offers %{y:.1f} %<extra></extra>",
         },
         {
             "type": "scatter",
             "x": weeks,
             "y": pct["solid"].to_list(),
             "mode": "lines+markers",
-            "name": "This offer",
-            "line": {"color": ACCENT, "width": 2.5},
-            "marker": {"size": 5},
-            "customdata": [list(r) for r in pct.select("ncx_orders", "orders").rows()],
-            "hovertemplate": "%{y:.1f} % (%{customdata[0]} of %{customdata[1]})<extra></extra>",
+            "name": "This offer (4-week rate)",
+            "line": {"color": OFFER_LINE, "width": 2.5},
+            "marker": {"size": 4},
+            "customdata": hover,
+            "hovertemplate": "this offer %{y:.1f} % (%{customdata[0]} of %{customdata[1]} "
+            "in 4 weeks; this week %{customdata[2]} of %{customdata[3]})<extra></extra>",
         },
-    ]
-    if pct["open"].null_count() < pct.height:
+    ]  # fmt: skip
+    if pct["maturing"].any():
         data.append(
             {
                 "type": "scatter",
                 "x": weeks,
                 "y": pct["open"].to_list(),
-                "mode": "markers+lines",
+                "mode": "lines",
                 "name": "Still maturing (returns not all in)",
-                "line": {"color": MATURING, "dash": "dot"},
-                "marker": {"size": 7, "symbol": "circle-open", "color": MATURING},
-                "hovertemplate": "%{y:.1f} % (maturing)<extra></extra>",
+                "line": {"color": MATURING, "dash": "dot", "width": 2},
+                "hoverinfo": "skip",
             }
         )
-    marks = [] if actions.is_empty() else actions.iter_rows(named=True)
     shapes, notes = [], []
+    if window and window.get("n"):
+        shapes.append(
+            {
+                "type": "rect",
+                "xref": "x",
+                "yref": "y domain",
+                "x0": window["start"].isoformat(),
+                "x1": window["end"].isoformat(),
+                "y0": 0,
+                "y1": 1,
+                "fillcolor": "rgba(255,193,7,0.12)",
+                "line": {"width": 0},
+                "layer": "below",
+            }
+        )
+        notes.append(
+            {
+                "x": window["end"].isoformat(),
+                "y": 1.0,
+                "xref": "x",
+                "yref": "y domain",
+                "xanchor": "right",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "text": plot_text(
+                    f"Health window, {window['days']} days: {window['k']} of {window['n']} "
+                    f"orders ({window['rate'] * 100:.1f} %)"
+                    + (
+                        f" vs {window['peer_rate'] * 100:.1f} % for similar offers"
+                        if window.get("peer_rate") is not None
+                        else ""
+                    )
+                ),
+                "font": {"size": 11, "color": "#6b5300"},
+            }
+        )
+        for value, colour, dash in (
+            (window["rate"], OFFER_LINE, "solid"),
+            (window.get("peer_rate"), PEER, "dash"),
+        ):
+            if value is None:
+                continue
+            shapes.append(
+                {
+                    "type": "line",
+                    "xref": "x",
+                    "yref": "y",
+                    "x0": window["start"].isoformat(),
+                    "x1": window["end"].isoformat(),
+                    "y0": value * 100,
+                    "y1": value * 100,
+                    "line": {"color": colour, "width": 1, "dash": dash},
+                    "opacity": 0.7,
+                }
+            )
+    marks = [] if actions.is_empty() else actions.iter_rows(named=True)
     for action in marks:
         day = action["action_date"].isoformat()
         shapes.append(_vline(day, ACTION_COLOUR, 1.5, "dot"))
         notes.append(
             {
                 "x": day,
-                "y": 0.98,
+                "y": 0.93,
                 "yref": "paper",
                 "yanchor": "top",
                 "xanchor": "left",
                 "showarrow": False,
                 "bgcolor": "rgba(255,255,255,0.85)",
-                "text": action["action"],
+                "text": plot_text(action["action"]),
                 "font": {"size": 11, "color": ACTION_COLOUR},
-                "hovertext": action.get("note") or action["action"],
+                "hovertext": plot_text(action.get("note") or action["action"]),
             }
         )
+    top = max(
+        [
+            v
+            for v in (pct["hi4"].max(), pct["peer_p75"].max(), pct["peer_rate4"].max())
+            if v is not None
+        ]
+        or [10.0]
+    )
     fig = _figure(
         title,
-        380,
+        460,
         data,
-        yaxis={"title": {"text": "NCX rate (%)"}, "rangemode": "tozero", "ticksuffix": " %"},
+        subtitle=subtitle,
+        yaxis={
+            "title": {"text": "NCX rate (%)"},
+            "range": [0, min(100.0, top * 1.08 + 0.5)],
+            "ticksuffix": " %",
+            "domain": [0.3, 1.0],
+        },
+        # orders in their own strip below the rates: bars must not hide the evidence
         yaxis2={
-            "title": {"text": "Orders per week", "standoff": 4},
-            "overlaying": "y",
-            "side": "right",
+            "title": {"text": "Orders", "standoff": 4},
+            "domain": [0.0, 0.2],
+            "anchor": "x",
             "tickmode": "auto",
+            "nticks": 3,
             "tickformat": ",d",
-            "showgrid": False,
             "rangemode": "tozero",
         },
-        xaxis={"title": {"text": "Week of purchase"}},
+        xaxis={
+            "title": {"text": "Week of purchase"},
+            "anchor": "y2",
+            "range": [
+                (pct["week"].min() - timedelta(days=4)).isoformat(),
+                (pct["week"].max() + timedelta(days=10)).isoformat(),
+            ],
+        },
         hovermode="x unified",
-        barmode="overlay",
-        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0, "font": {"size": 11}},
-        margin={"t": 64, "r": 64},
+        legend={"orientation": "h", "y": 1.1, "yanchor": "bottom", "x": 0, "font": {"size": 11}},
+        margin={"t": 118, "r": 24},
         shapes=shapes,
         annotations=notes,
     )
@@ -198,7 +315,7 @@ def trend_figure(trend: pl.DataFrame, actions: pl.DataFrame, title: str) -> dict
     return fig
 
 
-def breakdown_figure(breakdown: pl.DataFrame, by: str, title: str) -> dict:
+def breakdown_figure(breakdown: pl.DataFrame, by: str, title: str, subtitle: str = "") -> dict:
     """Events by ``by`` ('source' or 'theme'), stacked counted / not counted."""
     if breakdown.is_empty():
         return empty_figure("No customer feedback in the window", title)
@@ -219,7 +336,7 @@ def breakdown_figure(breakdown: pl.DataFrame, by: str, title: str) -> dict:
     ]
     return _figure(
         title,
-        130 + 24 * grouped.height,
+        150 + 24 * grouped.height,
         [
             {
                 "type": "bar",
@@ -232,9 +349,10 @@ def breakdown_figure(breakdown: pl.DataFrame, by: str, title: str) -> dict:
             }
             for column, name, colour, hover in bars
         ],
+        subtitle=subtitle,
         barmode="stack",
         xaxis={"title": {"text": "Events in the window"}},
-        margin={"l": 140, "t": 56},
+        margin={"l": 140, "t": 84},
         legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
     )
 

@@ -1,7 +1,9 @@
 -- Weekly orders and NCX orders (as known on $e) of the offers in eval_offers(seller_id, sku),
--- by week of purchase (unlinked events by week of the event), weeks starting Monday,
--- from $start to $e. Returns oid (the offer's position in eval_offers, from 1), seller_id,
--- sku, week, orders, ncx_orders, ordered by oid and week.
+-- by week of purchase, weeks starting Monday, from $start to $e: a week's NCX orders are
+-- those among its purchases, so its rate never exceeds 100 % (counted events without an
+-- order count toward the window's health, not toward any week of purchases). Returns oid
+-- (the offer's position in eval_offers, from 1), seller_id, sku, week, orders, ncx_orders,
+-- ordered by oid and week.
 WITH v AS (
     SELECT (row_number() OVER ())::INTEGER AS oid, seller_id, sku FROM eval_offers
 ),
@@ -14,7 +16,7 @@ o AS (
 x AS (
     SELECT n.seller_id, n.sku, date_trunc('week', n.day)::DATE AS week, sum(n.ncx_orders) AS ncx_orders
     FROM offer_ncx_day AS n
-    WHERE n.day BETWEEN $start AND $e AND n.ncx_day <= $e
+    WHERE n.day BETWEEN $start AND $e AND n.ncx_day <= $e AND n.linked
     GROUP BY ALL
 )
 SELECT

@@ -13,42 +13,91 @@ from layouts.theme import TEMPLATE
 
 def trend_frame(weeks: int = 6, maturing_from: int = 4) -> pl.DataFrame:
     start = date(2026, 9, 7)
-    return pl.DataFrame(
+    orders = [10, 0, 20, 5, 8, 4][:weeks]
+    ncx = [1, 0, 2, 0, 1, 1][:weeks]
+    frame = pl.DataFrame(
         {
             "week": [start + timedelta(weeks=i) for i in range(weeks)],
-            "orders": [10, 0, 20, 5, 8, 4][:weeks],
-            "ncx_orders": [1, 0, 2, 0, 1, 1][:weeks],
-            "ncx_rate": [0.1, None, 0.1, 0.0, 0.125, 0.25][:weeks],
-            "peer_rate": [0.02, 0.03, None, 0.02, 0.02, 0.02][:weeks],
+            "orders": orders,
+            "ncx_orders": ncx,
+            "peer_orders": [100] * weeks,
+            "peer_ncx": [2, 3, 0, 2, 2, 2][:weeks],
             "peer_p25": [0.01] * weeks,
             "peer_p75": [0.04] * weeks,
             "maturing": [i >= maturing_from for i in range(weeks)],
         }
     )
+    four = {"window_size": 4, "min_samples": 1}
+    return frame.with_columns(
+        orders4=pl.col("orders").rolling_sum(**four),
+        ncx4=pl.col("ncx_orders").rolling_sum(**four),
+        peer4=pl.col("peer_orders").rolling_sum(**four),
+        peer_ncx4=pl.col("peer_ncx").rolling_sum(**four),
+    ).with_columns(
+        ncx_rate=pl.col("ncx_orders") / pl.col("orders"),
+        rate4=pl.col("ncx4") / pl.col("orders4"),
+        lo4=pl.col("ncx4") / pl.col("orders4") / 2,
+        hi4=pl.col("ncx4") / pl.col("orders4") * 2,
+        peer_rate4=pl.col("peer_ncx4") / pl.col("peer4"),
+    )
 
 
-def test_trend_draws_rate_peers_band_orders_and_maturing_weeks():
+WINDOW = {
+    "start": date(2026, 9, 14),
+    "end": date(2026, 10, 18),
+    "days": 35,
+    "k": 4,
+    "n": 37,
+    "rate": 4 / 37,
+    "peer_rate": 0.02,
+}
+
+
+def test_trend_draws_the_4_week_rate_its_interval_peers_orders_and_maturing_weeks():
     actions = pl.DataFrame(
         {"action_date": [date(2026, 9, 21)], "action": ["Listing fixed"], "note": ["new photos"]}
     )
-    fig = go.Figure(figures.trend_figure(trend_frame(), actions, "Weekly NCX rate"))
-    names = [t.name for t in fig.data]
-    assert names[0] == "Orders (right axis)" and fig.data[0].yaxis == "y2"
-    assert fig.data[0].y == (10, 0, 20, 5, 8, 4)
-    mine = fig.data[names.index("This offer")]
-    assert mine.y == (10.0, None, 10.0, 0.0, None, None)  # percent, matured weeks only
-    maturing = fig.data[names.index("Still maturing (returns not all in)")]
-    assert maturing.y == (None, None, None, None, 12.5, 25.0)
-    assert maturing.line.dash == "dot" and maturing.marker.symbol == "circle-open"
-    assert fig.data[names.index("Peer rate (pooled)")].y[0] == 2.0
-    assert mine.x[0] == "2026-09-07"
-    assert (
-        fig.layout.shapes[0].x0 == "2026-09-21"
-        and fig.layout.annotations[0].text == "Listing fixed"
+    fig = go.Figure(
+        figures.trend_figure(trend_frame(), actions, "Weekly NCX rate", WINDOW, "SKU A")
     )
-    assert fig.layout.title.text == "Weekly NCX rate"
+    names = [t.name for t in fig.data]
+    assert names[0] == "Orders per week" and fig.data[0].yaxis == "y2"
+    assert fig.data[0].y == (10, 0, 20, 5, 8, 4)
+    mine = fig.data[names.index("This offer (4-week rate)")]
+    # 4-week pooled: (1)/10, 1/10, 3/30, 3/35 on settled weeks, in percent
+    assert mine.y[:4] == (10.0, 10.0, 10.0, 3 / 35 * 100) and mine.y[4:] == (None, None)
+    maturing = fig.data[names.index("Still maturing (returns not all in)")]
+    assert maturing.y[:3] == (None, None, None) and maturing.y[3] == mine.y[3]  # joined
+    assert maturing.y[5] == 4 / 37 * 100 and maturing.line.dash == "dot"
+    assert "This offer, 90 % interval" in names and "Similar offers (pooled)" in names
+    assert max(y for y in mine.y if y is not None) <= 100
+    assert mine.x[0] == "2026-09-07"
+    window = [sh for sh in fig.layout.shapes if sh.type == "rect"]
+    assert window and window[0].x0 == "2026-09-14" and window[0].x1 == "2026-10-18"
+    texts = [a.text for a in fig.layout.annotations]
+    assert "Health window, 35 days: 4 of 37 orders (10.8 %) vs 2.0 % for similar offers" in texts
+    assert "Listing fixed" in texts
+    assert fig.layout.title.text.startswith("Weekly NCX rate<br><span")
+    assert fig.layout.title.text.endswith(">SKU A</span>")
     assert fig.layout.xaxis.title.text == "Week of purchase"
-    assert fig.layout.yaxis2.title.text == "Orders per week"
+    assert fig.layout.yaxis2.title.text == "Orders"
+    assert fig.layout.yaxis2.domain[1] < fig.layout.yaxis.domain[0]  # a strip of its own
+
+
+def test_chart_text_is_shown_as_text_not_plotly_markup():
+    hostile = '<b>bold</b> <a href="https://evil.example">click</a> & co'
+    actions = pl.DataFrame(
+        {"action_date": [date(2026, 9, 21)], "action": [hostile], "note": [hostile]}
+    )
+    fig = go.Figure(figures.trend_figure(trend_frame(), actions, hostile, WINDOW, hostile))
+    escaped = (
+        '&lt;b&gt;bold&lt;/b&gt; &lt;a href="https://evil.example"&gt;click&lt;/a&gt; &amp; co'
+    )
+    assert fig.layout.title.text.startswith(f"{escaped}<br><span")
+    assert fig.layout.title.text.endswith(f">{escaped}</span>")
+    note = next(a for a in fig.layout.annotations if "bold" in a.text)
+    assert note.text == escaped and note.hovertext == escaped
+    assert go.Figure(figures.empty_figure(hostile)).layout.annotations[0].text == escaped
 
 
 def test_trend_without_maturing_weeks_or_orders():
