@@ -4,6 +4,7 @@ python app.py                      serve the page (builds the demo on first star
 python app.py import FILE ...      add Seller Central reports or canonical files to the store
 python app.py report --as-of D ... print health per offer as CSV or JSON
 python app.py demo [--scale X]     rebuild the store with the demo marketplace
+python app.py snapshot --out F.pdf the report view as PDF (or PNG) by the system Chromium
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import reporting
 from engine import commands, store
 from engine.importers.detect import InputFile
 from engine.pipeline import DEFAULT_SELLER
@@ -47,6 +49,7 @@ def create_app(store_root: Path):
 
     app.layout = serve_layout
     register_callbacks(app, service, ImportJobs(Path(store_root)))
+    reporting.register_routes(app.server, service)  # GET /report: the printable report view
     return app
 
 
@@ -149,9 +152,73 @@ def _parser() -> argparse.ArgumentParser:
         help="instead, write the featured demo seller's data as Seller Central report files",
     )
 
-    for sp in (s, i, r, d):  # --store is accepted after the command too
+    n = _snapshot_parser(sub)
+
+    for sp in (s, i, r, d, n):  # --store is accepted after the command too
         sp.add_argument("--store", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return p
+
+
+# --- snapshot: the report view rendered by the system Chromium (reporting/snapshot.py) ---
+
+
+def _snapshot_parser(sub) -> argparse.ArgumentParser:
+    n = sub.add_parser(
+        "snapshot",
+        help="render the report view to a PDF or PNG with the system Chromium (headless)",
+        description="Render the report view (header, health tiles, worst offers with their "
+        "trend, themes and explanation, actions taken and their verdicts) headless with the "
+        "system Chromium: a .pdf holds the whole report, a .png the first page at 150 dpi "
+        "(1240 x 1754 px on A4, 1275 x 1650 px on Letter). The browser is $VOC_CHROMIUM, "
+        "else /usr/bin/chromium, else chromium or google-chrome on PATH.",
+    )
+    who = n.add_mutually_exclusive_group()
+    who.add_argument(
+        "--seller",
+        metavar="ID",
+        help="the report of this seller (default: the page's default view)",
+    )
+    who.add_argument(
+        "--category", metavar="C", help="the report of a category manager of this category"
+    )
+    n.add_argument(
+        "--as-of",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="as-of day (default: the latest order day)",
+    )
+    n.add_argument(
+        "--window-days",
+        type=int,
+        default=90,
+        metavar="N",
+        help="window length in days (default 90)",
+    )
+    n.add_argument(
+        "--paper", choices=("a4", "letter"), default="a4", help="paper size (default a4)"
+    )
+    n.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="the file to write: FILE.pdf (the whole report) or FILE.png (the first page)",
+    )
+    return n
+
+
+def _snapshot(store_root: Path, args) -> int:
+    from reporting.snapshot import run
+
+    return run(
+        store_root,
+        seller=args.seller,
+        category=args.category,
+        as_of=args.as_of,
+        window_days=args.window_days,
+        out=args.out,
+        paper=args.paper,
+    )
 
 
 def _import_files(args) -> list[InputFile]:
@@ -194,6 +261,8 @@ def main(argv: list[str] | None = None) -> int:
             data_dir=args.data,
             fmt=args.format,
         )
+    if command == "snapshot":
+        return _snapshot(store_root, args)
     if command == "demo":
         if args.amazon_reports:
             return commands.write_demo_reports(args.amazon_reports, seed=args.seed)

@@ -3,30 +3,33 @@ var dagcomponentfuncs = (window.dashAgGridComponentFunctions = window.dashAgGrid
 
 var HEALTH_LABELS = {
   excellent: "Excellent", good: "Good", fair: "Fair", poor: "Poor", very_poor: "Very poor",
-  insufficient_feedback: "Insufficient feedback", no_recent_sales: "No recent sales"
+  insufficient_feedback: "Insufficient feedback", no_recent_sales: "No recent sales",
+  listing_deleted: "Listing deleted"
 };
 
+// The shown level as a badge; a deleted listing in grey, its last health in words beside.
 dagcomponentfuncs.HealthBadge = function (props) {
-  if (!props.value) { return null; }
-  var level = props.data && props.data.status === "deleted" ? props.value : props.value;
-  return React.createElement("span", {className: "health-badge health-" + level},
-    HEALTH_LABELS[props.value] || props.value);
+  var data = props.data;
+  if (!data || !data.shown_health) { return null; }
+  var badge = React.createElement("span", {key: "b", className: "health-badge health-" + data.shown_health},
+    HEALTH_LABELS[data.shown_health] || data.shown_health);
+  if (data.shown_health !== "listing_deleted") { return badge; }
+  return React.createElement("span", {className: "deleted-cell", title: "Health on the day it was deleted"}, [
+    badge,
+    React.createElement("span", {key: "w", className: "was"}, "was " + (HEALTH_LABELS[data.health] || data.health).toLowerCase())
+  ]);
 };
 
-dagcomponentfuncs.ClosedCell = function (props) {
+// "Resolve issue" where the marketplace closed the offer for its NCX rate.
+dagcomponentfuncs.ActionCell = function (props) {
   var data = props.data;
-  if (!data || !data.closed_at) { return null; }
-  var children = [React.createElement("span", {key: "d"}, data.closed_at)];
-  if (data.action_required) {
-    children.push(React.createElement("span", {key: "a", className: "action-required"}, "Action required"));
-    children.push(React.createElement("button", {
-      key: "b",
-      className: "btn btn-sm btn-outline-danger resolve-button py-0",
-      onClick: function (event) {
-        event.stopPropagation();
-        props.setData({action: "resolve", key: data.key});
-      }
-    }, "Resolve issue"));
-  }
-  return React.createElement("span", {className: "closed-cell"}, children);
+  if (!data || !data.action_required) { return null; }
+  return React.createElement("button", {
+    className: "btn btn-sm btn-outline-danger resolve-button py-0",
+    title: "Action required: closed for a high NCX rate. See what customers reported.",
+    onClick: function (event) {
+      event.stopPropagation();
+      props.setData({action: "resolve", key: data.key});
+    }
+  }, "Resolve issue");
 };

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from dash import ALL, Input, Output, State, dcc, no_update
+from dash import ALL, Input, Output, State, no_update
 from dash.exceptions import PreventUpdate
 
 from callbacks import state as st
@@ -171,21 +171,8 @@ def register(app, service) -> None:
         page, total = service.grid_page(
             st.viewer_of(state), st.as_of_of(state), state.window, query, start, end
         )
-        return {"rowData": offer_rows(page), "rowCount": total}
-
-    @app.callback(
-        Output(ID.GRID_DOWNLOAD, "data"),
-        Input(ID.GRID_DOWNLOAD_BUTTON, "n_clicks"),
-        State(ID.GRID_QUERY, "data"),
-        prevent_initial_call=True,
-    )
-    def download_grid_csv(_clicks, query_data):
-        found = query_from_store(query_data)
-        if found is None:
-            raise PreventUpdate
-        state, query = found
-        frame = service.export(st.viewer_of(state), st.as_of_of(state), state.window, query)
-        return dcc.send_string(frame.write_csv(), f"offers-{state.as_of}.csv")
+        names = st.seller_names() if state.view == st.CM else None
+        return {"rowData": offer_rows(page, names), "rowCount": total}
 
     @app.callback(
         Output(ID.F_SUBCATEGORY, "options"),

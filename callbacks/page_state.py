@@ -62,7 +62,7 @@ def transition(
     if trigger == ID.GRID and prop == "cellRendererData" and renderer:
         return st.select_offer(state, renderer.get("rowId"), resolve=True)
     if trigger == ID.GRID and prop == "cellClicked" and cell and cell.get("rowId"):
-        if cell.get("colId") == "closed_at":  # the Resolve button sits in this cell
+        if cell.get("colId") == "action":  # the Resolve button sits in this cell
             return state
         return st.select_offer(state, cell["rowId"])
     if trigger == ID.VIEW_AS and state.offer:  # another viewer: the selection may be hidden

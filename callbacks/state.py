@@ -10,7 +10,7 @@ from datetime import date
 from urllib.parse import parse_qs, urlencode
 
 from engine.health import Viewer
-from engine.policy import HEALTH_LEVELS, WINDOWS
+from engine.policy import SHOWN_LEVELS, WINDOWS
 from engine.service import GridQuery
 from layouts.ids import ID
 
@@ -72,6 +72,13 @@ _URL_KEYS = {
     "offer": "offer",
     "resolve": "resolve",
 }
+
+
+def seller_names() -> dict[str, str]:
+    """Names of the sellers that have one (the demo's); others are shown by id."""
+    from engine.demo import SELLER_NAMES
+
+    return dict(SELLER_NAMES)
 
 
 def viewer_options(sellers: list[str]) -> list[dict]:
@@ -145,7 +152,7 @@ def parse_query(search: str | None, base: PageState) -> PageState:
         kw[name] = _coerce(name, value)
     state = replace(base, **kw)
     if state.health:
-        state = replace(state, health=tuple(h for h in state.health if h in HEALTH_LEVELS))
+        state = replace(state, health=tuple(h for h in state.health if h in SHOWN_LEVELS))
     if state.as_of:
         try:
             date.fromisoformat(state.as_of)

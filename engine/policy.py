@@ -36,6 +36,11 @@ HEALTH_RANK: dict[str, int] = {
     "excellent": 5,
     "no_recent_sales": 6,
 }
+# What the page shows: a deleted listing keeps its last health (in words beside it) but is
+# shown and counted as "Listing deleted", in grey, never as a coloured level.
+DELETED = "listing_deleted"
+SHOWN_LEVELS: tuple[str, ...] = (*HEALTH_LEVELS, DELETED)
+SHOWN_RANK: dict[str, int] = {**HEALTH_RANK, DELETED: len(HEALTH_RANK)}
 PEER_LEVELS: tuple[str, ...] = ("price_band", "subcategory", "category", "all")
 WINDOWS: tuple[int, ...] = (30, 60, 90, 180, 365)
 

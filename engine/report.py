@@ -9,6 +9,7 @@ from typing import TextIO
 import duckdb
 import polars as pl
 
+from engine.exports import neutralise_frame
 from engine.health import REPORT_COLUMNS, Viewer, offer_health
 from engine.policy import DEFAULT_POLICY, Policy
 
@@ -52,12 +53,17 @@ def write_report(frame: pl.DataFrame, out: TextIO, fmt: str = "csv") -> None:
         json.dump(rows, out, ensure_ascii=False, indent=1)
         out.write("\n")
         return
-    # repr() of a Python float is the shortest string that reads back exactly.
-    text = frame.with_columns(
-        [
-            pl.col(c).map_elements(repr, return_dtype=pl.String)
-            for c, t in frame.schema.items()
-            if t == pl.Float64
-        ]
-    ).write_csv(null_value="", date_format="%Y-%m-%d")
+    # repr() of a Python float is the shortest string that reads back exactly; text that a
+    # spreadsheet would evaluate (=HYPERLINK(...), +cmd|...) is made inert.
+    text = (
+        neutralise_frame(frame)
+        .with_columns(
+            [
+                pl.col(c).map_elements(repr, return_dtype=pl.String)
+                for c, t in frame.schema.items()
+                if t == pl.Float64
+            ]
+        )
+        .write_csv(null_value="", date_format="%Y-%m-%d")
+    )
     out.write(text)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import polars as pl
 
-from engine.policy import HEALTH_LEVELS
+from engine.policy import SHOWN_LEVELS
 from engine.themes import THEME_LABELS
 from layouts.figures import SOURCE_LABELS
-from layouts.theme import STATUS_LABELS, TILE_LABELS
+from layouts.theme import TILE_LABELS
 
-PCT = {"function": "params.value == null ? '—' : d3.format('.1%')(params.value)"}
-TIMES = {"function": "params.value == null ? '—' : d3.format('.1f')(params.value) + '×'"}
+# As the downloads write them (engine.exports): "12.3 %", "4.9 ×", "—" for no value.
+PCT = {"function": "params.value == null ? '—' : d3.format('.1f')(params.value * 100) + ' %'"}
+TIMES = {"function": "params.value == null ? '—' : d3.format('.1f')(params.value) + ' ×'"}
 TEXT_FILTER = {
     "filter": "agTextColumnFilter",
     "filterParams": {"filterOptions": ["contains", "equals", "startsWith"], "maxNumConditions": 1},
@@ -21,128 +22,80 @@ NUMBER_FILTER = {
 }
 
 
+GRID_STATUS = {
+    "active": "Active",
+    "closed": "Closed",
+    "deleted": "Deleted",
+}  # short: a narrow column
+
+
+def _col(header: str, field: str, col_id: str, width: int, **kw) -> dict:
+    return {"headerName": header, "field": field, "colId": col_id, "width": width, **kw}
+
+
 def offer_columns(show_seller: bool) -> list[dict]:
-    """Columns of the offers grid; colId is the engine column sorted and filtered on."""
+    """Columns of the offers grid; colId is the engine column sorted and filtered on.
+
+    The product is pinned and a seller's decision columns come first, sized so they fit
+    a 1280 px screen without scrolling; identifiers and dates follow.
+    """
     cols = [
-        {
-            "headerName": "Product",
-            "field": "title",
-            "colId": "title",
-            "minWidth": 260,
-            "flex": 3,
-            "tooltipField": "title",
-            **TEXT_FILTER,
-        },
-        {"headerName": "ASIN", "field": "asin", "colId": "asin", "width": 135, **TEXT_FILTER},
-        {"headerName": "SKU", "field": "sku", "colId": "sku", "width": 140, **TEXT_FILTER},
-        {
-            "headerName": "Channel",
-            "field": "fulfilment",
-            "colId": "fulfilment",
-            "width": 88,
-            **TEXT_FILTER,
-        },
-        {
-            "headerName": "CX health",
-            "field": "health",
-            "colId": "health_rank",
-            "width": 150,
-            "cellRenderer": "HealthBadge",
-            **TEXT_FILTER,
-        },
-        {
-            "headerName": "NCX rate",
-            "field": "ncx_rate",
-            "colId": "ncx_rate",
-            "width": 105,
-            "valueFormatter": PCT,
-            "type": "rightAligned",
-            **NUMBER_FILTER,
-        },
-        {
-            "headerName": "NCX / orders",
-            "field": "ncx_of_orders",
-            "colId": "orders",
-            "width": 125,
-            "type": "rightAligned",
-            "headerTooltip": "Filter applies to orders",
-            **NUMBER_FILTER,
-        },
-        {
-            "headerName": "Peer rate",
-            "field": "peer_rate",
-            "colId": "peer_rate",
-            "width": 105,
-            "valueFormatter": PCT,
-            "type": "rightAligned",
-            **NUMBER_FILTER,
-        },
-        {
-            "headerName": "× peers",
-            "field": "x_peers",
-            "colId": "x_peers",
-            "width": 95,
-            "valueFormatter": TIMES,
-            "type": "rightAligned",
-            **NUMBER_FILTER,
-        },
-        {
-            "headerName": "Top NCX reason",
-            "field": "top_reason",
-            "colId": "top_ncx_reason",
-            "width": 190,
-            **TEXT_FILTER,
-        },
-        {
-            "headerName": "Last updated",
-            "field": "last_updated",
-            "colId": "last_updated",
-            "width": 125,
-            **TEXT_FILTER,
-        },
-        {
-            "headerName": "Last closed",
-            "field": "closed_at",
-            "colId": "closed_at",
-            "width": 320,
-            "cellRenderer": "ClosedCell",
-            **TEXT_FILTER,
-        },
-        {
-            "headerName": "Listing status",
-            "field": "status_label",
-            "colId": "status",
-            "width": 135,
-            **TEXT_FILTER,
-        },
-    ]
+        _col("Product", "title", "title", 165, minWidth=140, pinned="left",
+             tooltipField="title", **TEXT_FILTER),
+        _col("CX health", "shown_health", "health_rank", 162, cellRenderer="HealthBadge",
+             headerTooltip="Filter by the level's name, e.g. poor", **TEXT_FILTER),
+        _col("NCX rate", "ncx_rate", "ncx_rate", 78, valueFormatter=PCT, type="rightAligned",
+             headerTooltip="Filter in percent, e.g. greater than 5", **NUMBER_FILTER),
+        _col("NCX / orders", "ncx_of_orders", "orders", 88, type="rightAligned",
+             headerTooltip="Filter applies to orders", **NUMBER_FILTER),
+        _col("Peer rate", "peer_rate", "peer_rate", 78, valueFormatter=PCT, type="rightAligned",
+             headerTooltip="Filter in percent", **NUMBER_FILTER),
+        _col("× peers", "x_peers", "x_peers", 96, valueFormatter=TIMES, type="rightAligned",
+             **NUMBER_FILTER),
+        _col("Top NCX reason", "top_reason", "top_ncx_reason", 140, tooltipField="top_reason",
+             **TEXT_FILTER),
+        _col("Action", "action", "action", 118, cellRenderer="ActionCell", sortable=False,
+             cellClass="action-cell",
+             headerTooltip="Offers closed for a high NCX rate: see what customers reported"),
+        _col("Status", "status_label", "status", 88, tooltipField="status_since",
+             **TEXT_FILTER),
+        _col("ASIN", "asin", "asin", 125, **TEXT_FILTER),
+        _col("SKU", "sku", "sku", 135, **TEXT_FILTER),
+        _col("Channel", "fulfilment", "fulfilment", 100, wrapHeaderText=False, **TEXT_FILTER),
+        _col("Last updated", "last_updated", "last_updated", 115, **TEXT_FILTER),
+        _col("Last closed", "closed_at", "closed_at", 110, **TEXT_FILTER),
+    ]  # fmt: skip
     if show_seller:
         cols.insert(
-            1,
-            {
-                "headerName": "Seller",
-                "field": "seller_id",
-                "colId": "seller_id",
-                "width": 110,
-                **TEXT_FILTER,
-            },
+            1, _col("Seller", "seller", "seller_id", 150, tooltipField="seller", **TEXT_FILTER)
         )
     return cols
 
 
-def offer_rows(frame: pl.DataFrame) -> list[dict]:
-    """Grid rows (JSON-safe dicts) for a page of the engine's health frame."""
+def offer_rows(frame: pl.DataFrame, seller_names: dict[str, str] | None = None) -> list[dict]:
+    """Grid rows (JSON-safe dicts) for a page of the engine's health frame. ``seller_names``:
+    names to show for seller ids (category managers only; sellers never see another's)."""
     if frame.is_empty():
         return []
     labels = {k: THEME_LABELS.get(k, k) for k in frame["top_ncx_reason"].drop_nulls().unique()}
+    names = seller_names or {}
+    status = pl.col("status").replace_strict(GRID_STATUS, default=pl.col("status"))
+    since = (
+        pl.when(pl.col("status") == "closed")
+        .then(pl.col("closed_at"))
+        .when(pl.col("status") == "deleted")
+        .then(pl.col("deleted_at"))
+    )
     out = frame.select(
         key=pl.col("seller_id") + pl.lit("|") + pl.col("sku"),
         seller_id="seller_id",
+        seller=pl.col("seller_id").replace_strict(names, default=pl.col("seller_id")),
         sku="sku",
         title="title",
         asin="asin",
         fulfilment="fulfilment",
         health="health",
+        shown_health="shown_health",
         ncx_rate="ncx_rate",
         ncx_of_orders=pl.format("{} / {}", "ncx_orders", "orders"),
         peer_rate="peer_rate",
@@ -158,7 +111,10 @@ def offer_rows(frame: pl.DataFrame) -> list[dict]:
         closed_at=pl.col("closed_at").cast(pl.String),
         action_required="action_required",
         status="status",
-        status_label=pl.col("status").replace_strict(STATUS_LABELS, default=pl.col("status")),
+        status_label=status,
+        status_since=pl.when(since.is_not_null())
+        .then(pl.format("{} on {}", status, since.cast(pl.String)))
+        .otherwise(status),
     )
     return out.to_dicts()
 
@@ -223,4 +179,4 @@ def comment_rows(frame: pl.DataFrame) -> list[dict]:
     return rows
 
 
-HEALTH_OPTIONS = [{"label": TILE_LABELS[level], "value": level} for level in HEALTH_LEVELS]
+HEALTH_OPTIONS = [{"label": TILE_LABELS[level], "value": level} for level in SHOWN_LEVELS]

@@ -37,7 +37,8 @@ class ID(StrEnum):
     GRID_COUNT = "offers-grid-count"
     GRID_REFRESHED = "offers-grid-refreshed"
     GRID_DOWNLOAD = "offers-grid-download"
-    GRID_DOWNLOAD_BUTTON = "offers-grid-download-button"
+    GRID_DOWNLOAD_BUTTON = "offers-grid-download-button"  # CSV
+    GRID_DOWNLOAD_XLSX = "offers-grid-download-xlsx"
     SELECTED_OFFER = "selected-offer"
     # detail
     DETAIL = "offer-detail"
@@ -59,6 +60,12 @@ class ID(StrEnum):
     C_COUNTED = "comments-counted"
     C_SINCE = "comments-since"
     C_TEXT = "comments-text"
+    COMMENTS_DOWNLOAD = "comments-download"
+    COMMENTS_CSV = "comments-download-csv"
+    COMMENTS_XLSX = "comments-download-xlsx"
+    NCX_DOWNLOAD = "ncx-orders-download"
+    NCX_CSV = "ncx-orders-download-csv"
+    NCX_XLSX = "ncx-orders-download-xlsx"
     RESOLVE_MODE = "comments-resolve-mode"
     # peers
     PEER_CARD = "peer-card"

@@ -12,7 +12,14 @@ from layouts import importing
 from layouts.figures import SOURCE_LABELS, empty_figure
 from layouts.grid import COMMENT_COLUMNS, HEALTH_OPTIONS, offer_columns
 from layouts.ids import ID, tile
-from layouts.theme import HEALTH_COLOURS, HEALTH_TEXT, STATUS_LABELS, TILE_LABELS, TILE_LEVELS
+from layouts.theme import (
+    BADGE_COLOURS,
+    HEALTH_COLOURS,
+    HEALTH_TEXT,
+    STATUS_LABELS,
+    TILE_LABELS,
+    TILE_LEVELS,
+)
 
 
 def header(sellers: list[dict], categories: list[str]) -> dbc.Navbar:
@@ -220,6 +227,21 @@ def filters(categories: list[str], price_bands: list[str]) -> dbc.Card:
     )
 
 
+def download_links(csv_id: str, xlsx_id: str, what: str) -> html.Span:
+    """ "Download: CSV · Excel" of what a card shows, at its header's right."""
+
+    def link(label: str, cid: str) -> dbc.Button:
+        return dbc.Button(
+            label, id=cid, size="sm", color="link", className="p-0 align-baseline",
+            title=f"Download the {what} as shown (rows, order, values) as {label}",
+        )  # fmt: skip
+
+    return html.Span(
+        ["Download: ", link("CSV", csv_id), " · ", link("Excel", xlsx_id)],
+        className="float-end small",
+    )
+
+
 def offers_card(show_seller: bool) -> dbc.Card:
     return dbc.Card(
         [
@@ -227,13 +249,7 @@ def offers_card(show_seller: bool) -> dbc.Card:
                 [
                     html.Span("Offers, worst first", className="fw-semibold"),
                     html.Span(id=ID.GRID_COUNT, className="ms-3 text-muted small"),
-                    dbc.Button(
-                        "Download CSV",
-                        id=ID.GRID_DOWNLOAD_BUTTON,
-                        size="sm",
-                        color="link",
-                        className="float-end p-0",
-                    ),
+                    download_links(ID.GRID_DOWNLOAD_BUTTON, ID.GRID_DOWNLOAD_XLSX, "offers"),
                     dcc.Download(id=ID.GRID_DOWNLOAD),
                 ],
             ),
@@ -287,6 +303,17 @@ def detail_card() -> dbc.Card:
                 dcc.Loading(
                     [
                         html.P(id=ID.EXPLANATION, className="explanation mb-2"),
+                        html.Div(
+                            [
+                                html.Span(
+                                    "The NCX orders behind this rate, with their first counted "
+                                    "event. ",
+                                ),
+                                download_links(ID.NCX_CSV, ID.NCX_XLSX, "NCX orders"),
+                                dcc.Download(id=ID.NCX_DOWNLOAD),
+                            ],
+                            className="small text-muted mb-2 clearfix",
+                        ),
                         html.Div(id=ID.ACTIONS, className="small text-muted mb-2"),
                         dcc.Graph(
                             id=ID.TREND,
@@ -340,6 +367,8 @@ def comments_card() -> dbc.Card:
                 [
                     html.Span("Customer comments", id=ID.COMMENTS_TITLE, className="fw-semibold"),
                     html.Span(id=ID.COMMENTS_COUNT, className="ms-3 text-muted small"),
+                    download_links(ID.COMMENTS_CSV, ID.COMMENTS_XLSX, "comments"),
+                    dcc.Download(id=ID.COMMENTS_DOWNLOAD),
                 ]
             ),
             dbc.CardBody(
@@ -543,7 +572,7 @@ def layout(
 
 
 def badge_style(level: str) -> dict:
-    return {"backgroundColor": HEALTH_COLOURS[level], "color": HEALTH_TEXT[level]}
+    return {"backgroundColor": BADGE_COLOURS[level], "color": HEALTH_TEXT[level]}
 
 
 def peer_notes(notes: dict) -> list:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from engine.policy import HEALTH_LABELS, HEALTH_LEVELS
+from engine.policy import DELETED, HEALTH_LABELS, SHOWN_LEVELS
 
 HEALTH_COLOURS: dict[str, str] = {
     "excellent": "#1a9641",
@@ -15,7 +15,15 @@ HEALTH_COLOURS: dict[str, str] = {
     "very_poor": "#d7191c",
     "insufficient_feedback": "#9e9e9e",
     "no_recent_sales": "#bdbdbd",
-    "deleted": "#757575",
+    DELETED: "#757575",
+}
+# Badge backgrounds: the palette's hues, darkened where white text on them would read
+# below 4.5:1 (WCAG AA); the tiles and charts keep the palette itself.
+BADGE_COLOURS: dict[str, str] = {
+    **HEALTH_COLOURS,
+    "excellent": "#15803d",
+    "insufficient_feedback": "#6c757d",
+    DELETED: "#5c636a",
 }
 # Text colour that stays readable on each badge colour.
 HEALTH_TEXT: dict[str, str] = {
@@ -26,13 +34,14 @@ HEALTH_TEXT: dict[str, str] = {
     "very_poor": "#ffffff",
     "insufficient_feedback": "#ffffff",
     "no_recent_sales": "#1b1b1b",
-    "deleted": "#ffffff",
+    DELETED: "#ffffff",
 }
-TILE_LEVELS: tuple[str, ...] = HEALTH_LEVELS
+TILE_LEVELS: tuple[str, ...] = SHOWN_LEVELS
 TILE_LABELS: dict[str, str] = {
     **HEALTH_LABELS,
     "insufficient_feedback": "Insufficient feedback",
     "no_recent_sales": "No recent sales",
+    DELETED: "Listing deleted",
     "action_required": "Action required",
 }
 STATUS_LABELS: dict[str, str] = {

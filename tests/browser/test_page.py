@@ -27,6 +27,7 @@ TILE_WORDS = {
     "very_poor": "Very poor",
     "insufficient_feedback": "Insufficient feedback",
     "no_recent_sales": "No recent sales",
+    "listing_deleted": "Listing deleted",
     "action_required": "Action required",
 }
 NOT_VISIBLE = "not visible"
@@ -34,6 +35,7 @@ SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"
 
 OFFER_ROWS = "#offers-grid .ag-center-cols-container .ag-row"
+PINNED_ROWS = "#offers-grid .ag-pinned-left-cols-container .ag-row"  # the product column
 COMMENT_ROWS = "#comments-grid .ag-center-cols-container .ag-row"
 
 
@@ -115,16 +117,21 @@ def wait_for_grid_count(page, n: int) -> None:
     expect(page.locator("#offers-grid-count")).to_contain_text(expected)
 
 
+DATA_FIELDS = {"health_rank": "shown_health", "seller_id": "seller_id"}  # colId -> row field
+
+
 def collect_offer_rows(
     page, n: int, columns: tuple[str, ...] = ("sku", "health_rank")
 ) -> dict[str, dict]:
-    """Scroll the offers grid through its ``n`` rows; {row id: {colId: text}} of every row.
+    """Scroll the offers grid through its ``n`` rows; {row id: {colId: value}} of every row.
 
-    The grid pages rows from the server (infinite row model, row virtualisation), so rows
-    exist in the DOM only while scrolled into view: bring the first row not yet read into
-    view, wait until it is rendered with its data, read every rendered row, repeat.
+    The grid pages rows from the server (infinite row model), so a row has its data only
+    once its block arrived: bring the first row not yet read into view, wait until it has
+    its data, read every loaded row from the grid, repeat. Values are the rows' data
+    (columns to the right are not drawn until scrolled to).
     """
     by_index: dict[int, tuple[str, dict]] = {}
+    fields = {c: DATA_FIELDS.get(c, c) for c in columns}
     for _ in range(n + 1):
         missing = next((i for i in range(n) if i not in by_index), None)
         if missing is None:
@@ -134,29 +141,30 @@ def collect_offer_rows(
             missing,
         )
         page.wait_for_function(
-            """i => {
-                const cell = document.querySelector(
-                    `#offers-grid .ag-center-cols-container .ag-row[row-index="${i}"] [col-id="sku"]`);
-                return cell !== null && cell.innerText.trim() !== '';
-            }""",
+            """i => dash_ag_grid.getApiAsync('offers-grid').then(api => {
+                const node = api.getDisplayedRowAtIndex(i);
+                return !!(node && node.data && node.data.sku);
+            })""",
             arg=missing,
         )
-        rows = page.eval_on_selector_all(
-            OFFER_ROWS,
-            """(rows, cols) => rows.map(r => [Number(r.getAttribute('row-index')), r.getAttribute('row-id'),
-                Object.fromEntries(cols.map(c => {
-                    const cell = r.querySelector(`[col-id="${c}"]`);
-                    return [c, cell ? cell.innerText.trim() : null];
-                }))])""",
-            list(columns),
+        rows = page.evaluate(
+            """fields => dash_ag_grid.getApiAsync('offers-grid').then(api => {
+                const out = [];
+                api.forEachNode(node => {
+                    if (node.data && node.data.sku) {
+                        out.push([node.rowIndex, node.id, Object.fromEntries(
+                            Object.entries(fields).map(([c, f]) => [c, node.data[f]]))]);
+                    }
+                });
+                return out;
+            })""",
+            fields,
         )
         for index, row_id, cells in rows:
-            if cells.get("sku"):  # a row whose block has not arrived yet has no data
-                by_index[index] = (row_id, cells)
-    assert sorted(by_index) == list(range(n)), f"rows read: {sorted(by_index)}"
-    rendered_beyond = page.locator(f'{OFFER_ROWS}[row-index="{n}"]').count()
-    assert rendered_beyond == 0, f"the grid shows more than {n} rows"
-    return dict(by_index.values())
+            by_index[index] = (row_id, cells)
+    assert sorted(i for i in by_index if i < n) == list(range(n)), f"rows: {sorted(by_index)}"
+    assert max(by_index) == n - 1, f"the grid shows more than {n} rows"
+    return dict(v for i, v in sorted(by_index.items()))
 
 
 def expect_rows_shown(page, grid_id: str) -> None:
@@ -223,7 +231,11 @@ def test_poor_tile_filters_the_grid_and_clicking_again_clears(page, shot, demo_c
     expect(page.locator("#filter-health input[value=poor]")).to_be_checked()
     rows = collect_offer_rows(page, demo_counts["poor"])
     assert len(rows) == demo_counts["poor"]
-    assert {cells["health_rank"] for cells in rows.values()} == {"Poor"}
+    assert {cells["health_rank"] for cells in rows.values()} == {"poor"}
+    badges = page.eval_on_selector_all(
+        f"{OFFER_ROWS} .health-badge", "els => els.map(e => e.innerText)"
+    )
+    assert badges and set(badges) == {"Poor"}  # what the seller reads
     shot("02-poor-tile-filters-grid")
 
     tile(page, "poor").click()
@@ -238,7 +250,7 @@ def test_poor_tile_filters_the_grid_and_clicking_again_clears(page, shot, demo_c
 
 def test_clicking_a_row_shows_its_trend_and_comments(page, shot):
     open_page(page)
-    row = page.locator(OFFER_ROWS).first
+    row = page.locator(PINNED_ROWS).first
     key = row.get_attribute("row-id")
     seller_id, sku = key.split("|", 1)
     assert seller_id == DEMO
@@ -249,9 +261,9 @@ def test_clicking_a_row_shows_its_trend_and_comments(page, shot):
     expect(page.locator("#offer-explanation")).not_to_be_empty()
     expect(page.locator("#offer-trend .scatterlayer .trace").first).to_be_attached()
     traces = plotly_data(page, "offer-trend")
-    mine = [t for t in traces if t["name"] == "This offer"]
+    mine = [t for t in traces if t["name"] == "This offer (4-week rate)"]
     assert mine and mine[0]["points"] > 0, traces
-    assert any(t["name"].startswith("Peer rate") and t["points"] > 0 for t in traces), traces
+    assert any(t["name"] == "Similar offers (pooled)" and t["points"] > 0 for t in traces), traces
     # The three charts end up as wide as their cards (none overflows the 1280 px page).
     page.wait_for_function(
         """() => ['offer-trend', 'offer-by-source', 'offer-by-theme'].every(id => {
@@ -283,18 +295,19 @@ def test_resolve_issue_shows_recent_counted_feedback_and_a_remedy(page, shot, se
     assert closed.height > 0
     open_page(page, "?action=1")
     wait_for_grid_count(page, closed.height)
-    # The button lives in the "Last closed" column, off to the right: scroll it into view.
-    page.evaluate("dash_ag_grid.getApi('offers-grid').ensureColumnVisible('closed_at')")
+    # the button's column is on screen at 1280 px without scrolling the grid
     button = page.locator(f"{OFFER_ROWS} .resolve-button").first
     expect(button).to_have_text("Resolve issue")
     key = button.evaluate("b => b.closest('.ag-row').getAttribute('row-id')")
-    expect(page.locator(f'{OFFER_ROWS}[row-id="{key}"]')).to_contain_text("Action required")
+    expect(page.locator(f'{OFFER_ROWS}[row-id="{key}"] [col-id="status"]')).to_have_text("Closed")
     # The whole button shows inside its cell (a clipped button cannot be clicked) ...
     page.wait_for_function(
         """() => {
             const b = document.querySelector('#offers-grid .ag-center-cols-container .resolve-button');
             const box = b.getBoundingClientRect(), cell = b.closest('.ag-cell').getBoundingClientRect();
-            return box.width > 0 && cell.left <= box.left && box.right <= cell.right;
+            const view = document.querySelector('#offers-grid .ag-center-cols-viewport').getBoundingClientRect();
+            return box.width > 0 && cell.left <= box.left && box.right <= cell.right
+                && box.right <= view.right;
         }"""
     )
     button.click()  # ... and a real pointer click reaches it, as a seller's would
@@ -448,7 +461,7 @@ def test_category_manager_sees_the_peer_group_histogram(page, shot):
     )
     assert len(set(sellers)) > 1, sellers  # the worst offers across sellers
 
-    row = page.locator(OFFER_ROWS).first
+    row = page.locator(PINNED_ROWS).first
     key = row.get_attribute("row-id")
     row.locator('[col-id="title"]').click()
     expect(page).to_have_url(re.compile(r"[?&]offer=" + re.escape(quote(key, safe=""))))

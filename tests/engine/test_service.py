@@ -42,7 +42,7 @@ def test_grid_column_filters_and_sort(svc):
     q = GridQuery(
         column_filters=(
             ("health_rank", "contains", "very poor"),
-            ("ncx_rate", "greaterThan", "0.05"),
+            ("ncx_rate", "greaterThan", "5"),  # percent, as the cell shows it
         ),
         sort_by="peer_rate",
         descending=True,
@@ -55,11 +55,39 @@ def test_grid_column_filters_and_sort(svc):
     assert svc.grid(CM, day, 90, unknown).height == svc.offers(CM, day, 90).height
 
 
+def test_worst_first_ranks_by_evidence_within_a_level(svc):
+    day = svc.latest_day()
+    grid = svc.grid(CM, day, 90, GridQuery())
+    assert grid["health_rank"].to_list() == sorted(grid["health_rank"].to_list())
+    poor = grid.filter(pl.col("shown_health") == "poor")
+    excess = poor["lo_excess"].to_list()
+    assert len(excess) > 10 and excess == sorted(excess, reverse=True)
+    # not by the bare rate any more: somewhere a lower rate ranks above a higher one
+    rates = poor["ncx_rate"].to_list()
+    assert rates != sorted(rates, reverse=True)
+
+
+def test_deleted_listings_are_shown_and_counted_as_listing_deleted(svc):
+    day = svc.latest_day()
+    offers = svc.offers(SELLER, day, 90)
+    deleted = offers.filter(pl.col("status") == "deleted")
+    assert deleted.height > 0 and set(deleted["shown_health"]) == {"listing_deleted"}
+    counts = svc.tile_counts(SELLER, day, 90)
+    assert counts["listing_deleted"] == deleted.height
+    live = offers.filter(pl.col("status") != "deleted")
+    assert counts["poor"] == (live["health"] == "poor").sum()
+    grid = svc.grid(SELLER, day, 90, GridQuery())
+    assert set(grid.tail(deleted.height)["shown_health"]) == {"listing_deleted"}  # last
+
+
 def test_trend_weeks_peer_band_and_maturing(svc):
     day = svc.latest_day()
     trend = svc.trend(SELLER, day, 90, "S-DEMO", "NW-PIL-030")
     assert trend.height >= 52
     assert trend["orders"].sum() > 0 and trend["peer_rate"].drop_nulls().len() > 40
+    # a week's NCX orders are among its purchases: no weekly rate above 100 %
+    assert (trend["ncx_orders"] <= trend["orders"]).all()
+    assert trend["rate4"].drop_nulls().max() <= 1 and (trend["lo4"] <= trend["rate4"]).all()
     band = trend.drop_nulls(["peer_p25", "peer_p75"])
     assert (band["peer_p25"] <= band["peer_p75"]).all()
     assert trend.tail(4)["maturing"].all() and not trend.head(10)["maturing"].any()
@@ -115,9 +143,14 @@ def test_comments_of_one_offer_match_the_many_offers_query(svc):
     day = svc.latest_day()
     one = pl.DataFrame({"seller_id": ["S-DEMO"], "sku": ["NW-DGT-087"]})
     other = svc.grid(SELLER, day, 90, GridQuery()).filter(pl.col("sku") != "NW-DGT-087").head(1)
-    alone = svc.comments(SELLER, day, 90, one, counted=True)
+    alone = svc.comments(SELLER, day, 90, one, counted=True, limit=100_000)
     many = svc.comments(
-        SELLER, day, 90, pl.concat([one, other.select("seller_id", "sku")]), counted=True
+        SELLER,
+        day,
+        90,
+        pl.concat([one, other.select("seller_id", "sku")]),
+        counted=True,
+        limit=100_000,
     ).filter(pl.col("sku") == "NW-DGT-087")
     assert alone.height > 0 and alone.equals(many)
 

@@ -1,0 +1,141 @@
+"""What the downloads hold: the screen's grids as export sheets (engine.exports).
+
+Each builder takes the rows exactly as a grid shows them (same filters, same order, same
+readable values) and says which columns the screen has, then appends raw columns for
+analysts. No data access here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import polars as pl
+
+from engine.exports import Column, Sheet
+from engine.themes import THEME_LABELS
+from layouts.figures import SOURCE_LABELS
+from layouts.grid import offer_rows
+from layouts.theme import TILE_LABELS
+
+OFFER_COLUMNS: dict[str, Column] = {  # by the grid's colId
+    "title": Column("title", "Product", width=40),
+    "seller_id": Column("seller", "Seller", width=24),
+    "health_rank": Column("shown_health", "CX health", words=TILE_LABELS, width=20),
+    "ncx_rate": Column("ncx_rate", "NCX rate", "percent"),
+    "orders": Column("ncx_of_orders", "NCX / orders"),
+    "peer_rate": Column("peer_rate", "Peer rate", "percent"),
+    "x_peers": Column("x_peers", "× peers", "ratio"),
+    "top_ncx_reason": Column("top_reason", "Top NCX reason", width=24),
+    "action": Column("action", "Action"),
+    "status": Column("status_label", "Status"),
+    "asin": Column("asin", "ASIN"),
+    "sku": Column("sku", "SKU"),
+    "fulfilment": Column("fulfilment", "Channel"),
+    "last_updated": Column("last_updated", "Last updated", "date"),
+    "closed_at": Column("closed_at", "Last closed", "date"),
+}
+OFFER_RAW = (  # engine columns, at full precision, after the screen's
+    "seller_id",
+    "sku",
+    "health",
+    "status",
+    "orders",
+    "ncx_orders",
+    "ncx_rate",
+    "ci_low",
+    "ci_high",
+    "peer_rate",
+    "peer_level",
+    "peer_offers",
+    "peer_basis",
+    "top_ncx_reason",
+    "top_ncx_reason_share",
+    "category",
+    "subcategory",
+    "price_band",
+    "explanation",
+)
+
+
+def about(lines: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The export's description, with when it was made."""
+    return [*lines, ("Exported at", datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))]
+
+
+def offers_sheet(
+    frame: pl.DataFrame,
+    column_ids: list[str],
+    about_lines: list[tuple[str, str]],
+    seller_names: dict[str, str] | None = None,
+) -> Sheet:
+    """The offers grid: ``frame`` the engine's rows in grid order, ``column_ids`` the
+    grid's columns (colId) in screen order. Screen values come from the grid's own row
+    builder, so the file reads as the screen does; the engine's columns follow."""
+    shown = [OFFER_COLUMNS[c] for c in column_ids if c in OFFER_COLUMNS]
+    fields = {c.field for c in OFFER_COLUMNS.values()}
+    if frame.height:
+        rows = pl.DataFrame(offer_rows(frame, seller_names)).with_columns(
+            action=pl.when(pl.col("action_required")).then(pl.lit("Action required"))
+        )
+        screen = rows.select(pl.col(f).alias(SCREEN + f) for f in sorted(fields))
+        data = pl.concat([screen, frame.select(OFFER_RAW)], how="horizontal")
+    else:
+        data = pl.DataFrame(
+            schema={SCREEN + f: pl.String for f in fields} | {c: pl.String for c in OFFER_RAW}
+        )
+    columns = [replace(c, field=SCREEN + c.field) for c in shown]
+    return Sheet("Offers", data, columns, raw=list(OFFER_RAW), about=about(about_lines))
+
+
+SCREEN = "screen:"  # the screen's values, apart from the engine's columns of the same name
+
+
+COMMENT_COLUMNS = [
+    Column("date", "Date", "date"),
+    Column("source", "Source"),
+    Column("reason", "Reason"),
+    Column("theme", "Theme"),
+    Column("rating", "Rating"),
+    Column("comment", "Comment", width=60),
+    Column("counted", "Counted?", width=30),
+    Column("sku", "SKU"),
+]
+
+
+def comments_sheet(rows: list[dict], about_lines: list[tuple[str, str]]) -> Sheet:
+    """The comments grid as shown (``rows``: its rows after the grid's own sort and
+    filter), with the feedback id for analysts."""
+    names = [c.field for c in COMMENT_COLUMNS]
+    frame = (
+        pl.DataFrame(rows).select(*names, feedback_id="id")
+        if rows
+        else pl.DataFrame(schema={n: pl.String for n in [*names, "feedback_id"]})
+    )
+    return Sheet("Comments", frame, COMMENT_COLUMNS, raw=["feedback_id"], about=about(about_lines))
+
+
+NCX_COLUMNS = [
+    Column("purchase_day", "Purchased", "date"),
+    Column("order_id", "Order"),
+    Column("first_event_day", "First counted event", "date"),
+    Column("source", "Source", words=SOURCE_LABELS),
+    Column("reason_code", "Reason"),
+    Column("theme", "Theme", words=THEME_LABELS),
+    Column("comment", "Comment", width=60),
+    Column("counted_events", "Counted events", "int"),
+    Column("commingled_word", "Commingled stock"),
+]
+
+
+def ncx_orders_sheet(frame: pl.DataFrame, about_lines: list[tuple[str, str]]) -> Sheet:
+    """One offer's NCX orders (VocService.ncx_orders)."""
+    data = (
+        frame.with_columns(
+            order_id=pl.col("order_id").fill_null("(no order: a review)"),
+            commingled_word=pl.when(pl.col("commingled")).then(pl.lit("yes")).otherwise(pl.lit("")),
+        )
+        if frame.height
+        else pl.DataFrame(schema={c.field: pl.String for c in NCX_COLUMNS})
+    )
+    return Sheet("NCX orders", data, NCX_COLUMNS, about=about(about_lines))
