@@ -171,6 +171,11 @@ class VocService:
         return cls(lambda: (version, con), policy)
 
     def close(self) -> None:
+        """Close the store; a trend index still being prefetched is waited for first (a
+        query cut off by its connection closing aborts the interpreter at exit)."""
+        prefetch = self._prefetch
+        if prefetch is not None and prefetch is not threading.current_thread():
+            prefetch.join()
         if self._reader is not None:
             self._reader.close()
 
@@ -181,11 +186,20 @@ class VocService:
     # --- basics ------------------------------------------------------------------------
 
     def latest_day(self) -> date:
-        cur = self.cursor()
-        try:
-            return store.latest_day(cur) or date.today()
-        finally:
-            cur.close()
+        return self.day_range()[1]
+
+    def day_range(self) -> tuple[date, date]:
+        """(first purchase day, default as-of day) of the data: the as-of days with data."""
+
+        def build() -> tuple[date, date]:
+            cur = self.cursor()
+            try:
+                last = store.latest_day(cur) or date.today()
+                return min(store.first_day(cur) or last, last), last
+            finally:
+                cur.close()
+
+        return self._memo(("days", self.data_version()), build, self._orders, self.orders_size)
 
     def sellers(self) -> list[str]:
         cur = self.cursor()
@@ -362,6 +376,27 @@ class VocService:
         The grid's row order (positions in the health frame) is kept per query, so paging
         through a large grid is a slice, not a new filter and sort of every offer.
         """
+        frame, rows = self._grid_order(viewer, as_of, window_days, query)
+        return frame[rows[max(0, start) : max(0, end)]], len(rows)
+
+    def grid_position(
+        self,
+        viewer: Viewer,
+        as_of: date,
+        window_days: int,
+        query: GridQuery,
+        seller_id: str,
+        sku: str,
+    ) -> int | None:
+        """The row index of an offer in the filtered, sorted grid (None when not in it)."""
+        frame, rows = self._grid_order(viewer, as_of, window_days, query)
+        shown = frame.select("seller_id", "sku")[rows].with_row_index("i")
+        hit = shown.filter((pl.col("seller_id") == seller_id) & (pl.col("sku") == sku))
+        return int(hit["i"][0]) if hit.height else None
+
+    def _grid_order(
+        self, viewer: Viewer, as_of: date, window_days: int, query: GridQuery
+    ) -> tuple[pl.DataFrame, np.ndarray]:
         frame = self.all_health(as_of, window_days)
 
         def order() -> np.ndarray:
@@ -371,8 +406,7 @@ class VocService:
             return _grid_sort(numbered, query)["_row"].to_numpy()
 
         key = ("grid", self.data_version(), as_of, window_days, viewer, query)
-        rows = self._memo(key, order, self._orders, self.orders_size)
-        return frame[rows[max(0, start) : max(0, end)]], len(rows)
+        return frame, self._memo(key, order, self._orders, self.orders_size)
 
     def offer(
         self, viewer: Viewer, as_of: date, window_days: int, seller_id: str, sku: str
@@ -672,6 +706,11 @@ class VocService:
 
 def _rate(k: str, n: str) -> pl.Expr:
     return pl.when(pl.col(n) > 0).then(pl.col(k) / pl.col(n))
+
+
+def worst_first(frame: pl.DataFrame) -> pl.DataFrame:
+    """Offers (health frame rows) in the grid's default order, worst first by evidence."""
+    return _grid_sort(frame, GridQuery())
 
 
 def _grid_sort(frame: pl.DataFrame, q: GridQuery) -> pl.DataFrame:

@@ -106,6 +106,11 @@ def latest_day(con: duckdb.DuckDBPyConnection) -> date | None:
     return None if day is None else min(day, today_utc())
 
 
+def first_day(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The earliest purchase day: no as-of day before it has data to show."""
+    return sql.scalar(con, "SELECT min(purchase_date)::DATE FROM orders")
+
+
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """BEGIN … COMMIT, or ROLLBACK on any error (the error propagates)."""

@@ -158,6 +158,87 @@ REPLACEMENT_CODES: dict[int, tuple[str, str] | None] = {
     12: ("remorse", "remorse"),
 }
 
+# Reason codes in words, as the page, the downloads and the report show them.
+REASON_WORDS: dict[str, str] = {
+    "DEFECTIVE": "Defective",
+    "WARRANTY": "Warranty claim",
+    "JEWELRY_BATTERY": "Battery dead (jewellery)",
+    "QUALITY_UNACCEPTABLE": "Quality unacceptable",
+    "JEWELRY_BAD_CLASP": "Bad clasp (jewellery)",
+    "JEWELRY_LOOSE_STONE": "Loose stone (jewellery)",
+    "MISSING_PARTS": "Missing parts",
+    "DAMAGED_BY_FC": "Damaged in the fulfilment centre",
+    "SWITCHEROO": "Wrong item sent",
+    "NOT_AS_DESCRIBED": "Not as described",
+    "AMZ-PG-BAD-DESC": "Not as described",
+    "JEWELRY_NO_DOCS": "Documents missing (jewellery)",
+    "JEWELRY_NO_CERT": "Certificate missing (jewellery)",
+    "PRODUCT_NOT_SPANISH": "Product not in Spanish",
+    "PRODUCT_NOT_ITALIAN": "Product not in Italian",
+    "APPAREL_TOO_SMALL": "Too small",
+    "APPAREL_TOO_LARGE": "Too large",
+    "AMZ-PG-APP-TOO-SMALL": "Too small",
+    "AMZ-PG-APP-TOO-LARGE": "Too large",
+    "JEWELRY_TOO_SMALL": "Too small (jewellery)",
+    "JEWELRY_TOO_LARGE": "Too large (jewellery)",
+    "POOR_FIT": "Poor fit",
+    "NOT_COMPATIBLE": "Not compatible",
+    "PART_NOT_COMPATIBLE": "Part not compatible",
+    "DAMAGED_BY_CARRIER": "Damaged by the carrier",
+    "MISSED_ESTIMATED_DELIVERY": "Arrived late",
+    "NEVER_ARRIVED": "Never arrived",
+    "EXTRA_ITEM": "Extra item received",
+    "UNWANTED_ITEM": "No longer wanted",
+    "ORDERED_WRONG_ITEM": "Ordered the wrong item",
+    "MISORDERED": "Ordered by mistake",
+    "FOUND_BETTER_PRICE": "Found a better price",
+    "NO_REASON_GIVEN": "No reason given",
+    "UNAUTHORIZED_PURCHASE": "Purchase not authorised",
+    "APPAREL_STYLE": "Did not like the style",
+    "AMZ-PG-APP-STYLE": "Did not like the style",
+    "DID_NOT_LIKE_COLOR": "Did not like the colour",
+    "DID_NOT_LIKE_FABRIC": "Did not like the fabric",
+    "OTHER": "Other",
+    "UNKNOWN_OTHER_REASON": "Other",
+    "EXCESSIVE_INSTALLATION": "Installation too difficult",
+}
+REASON_PREFIX_WORDS: dict[str, str] = {"UNDELIVERABLE_": "Undeliverable"}
+# FBA replacement reason codes 0 to 12 (docs/amazon-reports.md).
+REPLACEMENT_WORDS: dict[int, str] = {
+    0: "Other",
+    1: "Lost",
+    2: "Defective",
+    3: "Damaged in shipping",
+    4: "Wrong item shipped",
+    5: "Item missing from the shipment",
+    6: "Lost by the carrier",
+    7: "Catalogue error",
+    8: "Wrong address",
+    9: "Delivery problem",
+    10: "Damaged in the fulfilment centre",
+    11: "Not received",
+    12: "Customer error",
+}
+
+
+def reason_words(code: str | None) -> str:
+    """A reason code as words: ``FOUND_BETTER_PRICE`` -> "Found a better price",
+    replacement code ``"2"`` -> "Replacement: defective". A code the tables do not know is
+    shown as it came, its underscores as spaces; no code is "—"."""
+    key = normalise_reason(code)
+    if key is None:
+        return "—"
+    if key in REASON_WORDS:
+        return REASON_WORDS[key]
+    for prefix, word in REASON_PREFIX_WORDS.items():
+        if key.startswith(prefix):
+            rest = key[len(prefix) :].replace("_", " ").lower()
+            return f"{word}: {rest}" if rest else word
+    if key.isascii() and key.isdigit() and int(key) in REPLACEMENT_WORDS:
+        return f"Replacement: {REPLACEMENT_WORDS[int(key)].lower()}"
+    return code.strip().replace("_", " ")
+
+
 # What normalise_reason strips: ASCII whitespace and the no-break space, nothing else, so
 # that the SQL (trim with the same characters) agrees exactly.
 _CODE_SPACE = " \t\n\v\f\r\xa0"

@@ -1,11 +1,13 @@
 -- Feedback events of some offers, newest first, with filters. Every filter is a bound
 -- parameter; NULL means "any". {offers} is one of the two trusted conditions in
 -- engine/service.py: one offer ($seller_id, $sku), which reads only that offer's blocks of
--- events, or the offers registered as eval_offers(seller_id, sku).
+-- events, or the offers registered as eval_offers(seller_id, sku). ``matching``: how many
+-- events match before the limit (the page says when it shows only the newest).
 SELECT
     ev.feedback_id, ev.seller_id, ev.sku, ev.order_id, ev.event_day, ev.source,
     ev.reason_code, ev.issue_type, ev.theme, ev.rating, ev.comment, ev.counted,
-    ev.not_counted_reason, ev.sold_by_seller, ev.fulfilment_center
+    ev.not_counted_reason, ev.sold_by_seller, ev.fulfilment_center,
+    count(*) OVER () AS matching
 FROM events AS ev
 WHERE {offers}
     AND ev.event_day <= $until
