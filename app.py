@@ -1,10 +1,13 @@
-"""Voice of the Customer: the Dash app (``serve``) and the command line.
+"""Voice of the Customer: the Dash app (serve) and the command line.
 
 python app.py                      serve the page (builds the demo on first start)
 python app.py import FILE ...      add Seller Central reports or canonical files to the store
 python app.py report --as-of D ... print health per offer as CSV or JSON
 python app.py demo [--scale X]     rebuild the store with the demo marketplace
 python app.py snapshot --out F.pdf the report view as PDF (or PNG) by the system Chromium
+
+--store FOLDER may also follow the command. python app.py COMMAND --help explains it.
+Documentation: docs/command-line.md.
 """
 
 from __future__ import annotations
@@ -43,8 +46,10 @@ def create_app(store_root: Path):
         return layout(
             sellers=viewer_options(service.sellers()),
             categories=service.categories(),
+            subcategories=service.subcategories(),
             policy=service.policy,
             data_version=service.data_version(),
+            days=service.day_range(),
         )
 
     app.layout = serve_layout
@@ -76,14 +81,24 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--store",
         metavar="FOLDER",
-        help="the store folder (default: $VOC_STORE, else data/store)",
+        help="the store folder (default: $VOC_STORE, else data/store in the project folder)",
     )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
-    s = sub.add_parser("serve", help="serve the page (the default command)")
+    s = sub.add_parser(
+        "serve",
+        help="serve the page (the default command)",
+        description="Serve the page and the printable report view (/report). An empty store "
+        "is first filled with the demo marketplace; derived tables made by an older version "
+        "are rebuilt.",
+    )
     s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     s.add_argument("--port", type=int, default=8050, help="port to listen on (default 8050)")
-    s.add_argument("--debug", action="store_true", help="Dash debug mode (reloads on changes)")
+    s.add_argument(
+        "--debug",
+        action="store_true",
+        help="Dash debug mode: reloads on code changes, shows errors on the page (default off)",
+    )
 
     i = sub.add_parser(
         "import",
@@ -92,12 +107,17 @@ def _parser() -> argparse.ArgumentParser:
         "header: the Seller Central reports (All Orders, FBA customer returns, "
         "merchant-fulfilled returns, settlement V2, FBA replacements, seller feedback), a "
         "catalogue, a benchmark, or canonical offers/orders/feedback/actions files. CSV, TSV, "
-        "gzip or Parquet. One import is all or nothing; the page keeps serving meanwhile.",
+        "gzip or Parquet. One import is all or nothing; the page keeps serving meanwhile. "
+        "Exit status 0, or 2 when no file is named or the import failed (the store is "
+        "then unchanged).",
     )
-    i.add_argument("files", nargs="*", type=Path, metavar="FILE", help="files to import")
+    i.add_argument(
+        "files", nargs="*", type=Path, metavar="FILE", help="files to import, type recognised"
+    )
     i.add_argument(
         "--seller",
         default=DEFAULT_SELLER,
+        metavar="ID",
         help="the seller id of Amazon reports and of files without a seller_id column "
         f"(default {DEFAULT_SELLER})",
     )
@@ -107,7 +127,7 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="FILE",
-        help="a catalogue CSV (sku, category, subcategory, price, brand, ...)",
+        help="a catalogue CSV (sku, category, subcategory, price, brand, ...); repeatable",
     )
     i.add_argument(
         "--benchmark",
@@ -115,41 +135,89 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="FILE",
-        help="peer rates per category, subcategory and price band (peer_rate, peer_offers)",
+        help="a benchmark CSV: peer rates per category, subcategory and price band "
+        "(peer_rate, peer_offers); repeatable",
     )
     for table in ("offers", "orders", "feedback", "actions"):
-        i.add_argument(f"--{table}", type=Path, metavar="FILE", help=f"a canonical {table} file")
-    i.add_argument("--encoding", help="text encoding of the files (default: UTF-8, else cp1252)")
+        i.add_argument(
+            f"--{table}",
+            type=Path,
+            metavar="FILE",
+            help=f"a canonical {table} file (CSV, TSV, gzip or Parquet)",
+        )
+    i.add_argument(
+        "--encoding",
+        metavar="E",
+        help="text encoding of every file (default: each file is read as UTF-8 when it is, "
+        "else as cp1252)",
+    )
     i.add_argument(
         "--no-wait",
         action="store_true",
         help="fail at once when another import is running (default: wait for it)",
     )
 
-    r = sub.add_parser("report", help="print health per offer as CSV or JSON")
-    r.add_argument(
-        "--as-of", type=_date, help="as-of day YYYY-MM-DD (default: the latest order day)"
+    r = sub.add_parser(
+        "report",
+        help="print health per offer as CSV or JSON",
+        description="Print one row per offer (health, rates, peers, explanation) on standard "
+        "output, sorted by seller and SKU. Exit status 0, or 2 when the store holds no data "
+        "or the options are wrong.",
     )
-    r.add_argument("--window-days", type=int, default=90, help="window length in days (default 90)")
-    r.add_argument("--seller", help="only this seller's offers")
-    r.add_argument("--category", help="only offers of this category")
+    r.add_argument(
+        "--as-of",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="as-of day (default: the latest order day)",
+    )
+    r.add_argument(
+        "--window-days",
+        type=int,
+        default=90,
+        metavar="N",
+        help="window length in days, at least 1 (default 90)",
+    )
+    r.add_argument("--seller", metavar="ID", help="only this seller's offers (default: all)")
+    r.add_argument("--category", metavar="C", help="only offers of this category (default: all)")
     r.add_argument(
         "--data",
         type=Path,
         metavar="DIR",
-        help="import the data files in DIR into a temporary store instead of using the store",
+        help="import the data files in DIR (.csv, .tsv, .txt, .gz, .parquet) into a temporary "
+        "store instead of using the store; Amazon reports and files without a seller_id "
+        f"column get the seller id {DEFAULT_SELLER}",
     )
-    r.add_argument("--format", choices=("csv", "json"), default="csv", help="output format")
+    r.add_argument(
+        "--format", choices=("csv", "json"), default="csv", help="output format (default csv)"
+    )
 
-    d = sub.add_parser("demo", help="rebuild the store with the demo marketplace")
-    d.add_argument("--scale", type=float, default=1.0, help="size of the marketplace (default 1)")
-    d.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
-    d.add_argument("--force", action="store_true", help="replace a store that holds imported data")
+    d = sub.add_parser(
+        "demo",
+        help="rebuild the store with the demo marketplace",
+        description="Replace the store with the deterministic demo marketplace (same scale "
+        "and seed, same data). A store that holds imported data is refused (exit status 2) "
+        "unless --force.",
+    )
+    d.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        metavar="X",
+        help="size of the marketplace: multiplies the other sellers' offers, above 0 (default 1)",
+    )
+    d.add_argument("--seed", type=int, default=7, metavar="S", help="random seed (default 7)")
+    d.add_argument(
+        "--force",
+        action="store_true",
+        help="replace a store that holds imported data (default: refuse)",
+    )
     d.add_argument(
         "--amazon-reports",
         type=Path,
         metavar="DIR",
-        help="instead, write the featured demo seller's data as Seller Central report files",
+        help="instead, write the featured demo seller's data as Seller Central report files "
+        "into DIR (created if missing); the store is not touched, --scale and --force do not "
+        "apply",
     )
 
     n = _snapshot_parser(sub)
@@ -169,17 +237,22 @@ def _snapshot_parser(sub) -> argparse.ArgumentParser:
         description="Render the report view (header, health tiles, worst offers with their "
         "trend, themes and explanation, actions taken and their verdicts) headless with the "
         "system Chromium: a .pdf holds the whole report, a .png the first page at 150 dpi "
-        "(1240 x 1754 px on A4, 1275 x 1650 px on Letter). The browser is $VOC_CHROMIUM, "
-        "else /usr/bin/chromium, else chromium or google-chrome on PATH.",
+        "(1240 x 1754 px on A4, 1275 x 1650 px on Letter). The browser is $VOC_CHROMIUM "
+        "when set, else /usr/bin/chromium, else chromium, chromium-browser, google-chrome or "
+        "google-chrome-stable on PATH. Exit status 0 when written, 2 for a usage problem or "
+        "no browser, 1 when Chromium fails.",
     )
     who = n.add_mutually_exclusive_group()
     who.add_argument(
         "--seller",
         metavar="ID",
-        help="the report of this seller (default: the page's default view)",
+        help="the report of this seller (default: the page's default view: the demo's "
+        "featured seller when present, else the first seller)",
     )
     who.add_argument(
-        "--category", metavar="C", help="the report of a category manager of this category"
+        "--category",
+        metavar="C",
+        help="instead, the report of a category manager of this category",
     )
     n.add_argument(
         "--as-of",
@@ -192,7 +265,7 @@ def _snapshot_parser(sub) -> argparse.ArgumentParser:
         type=int,
         default=90,
         metavar="N",
-        help="window length in days (default 90)",
+        help="window length in days, at least 1 (default 90)",
     )
     n.add_argument(
         "--paper", choices=("a4", "letter"), default="a4", help="paper size (default a4)"
@@ -266,6 +339,9 @@ def main(argv: list[str] | None = None) -> int:
     if command == "demo":
         if args.amazon_reports:
             return commands.write_demo_reports(args.amazon_reports, seed=args.seed)
+        if not args.scale > 0:
+            print("--scale must be above 0 (1 is the demo's usual size)", file=sys.stderr)
+            return 2
         return commands.build_demo(store_root, scale=args.scale, seed=args.seed, force=args.force)
     commands.ensure_store(store_root)
     app = create_app(store_root)

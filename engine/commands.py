@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -11,7 +12,7 @@ from typing import TextIO
 
 from tqdm import tqdm
 
-from engine import pipeline, store
+from engine import pipeline, sql, store
 from engine.generations import Store, StoreError
 from engine.importers.detect import InputFile
 from engine.importers.errors import InputError
@@ -190,10 +191,45 @@ def run_report(
             print(f"{err}: run `python app.py demo` or `import` first", file=sys.stderr)
             return 2
     try:
+        problem = _report_problem(con, as_of=as_of, seller_id=seller_id, category=category)
+        if problem:
+            print(problem, file=sys.stderr)
+            return 2
         frame = report_frame(
             con, as_of=as_of, window_days=window_days, seller_id=seller_id, category=category
         )
     finally:
         con.close()
-    write_report(frame, out, fmt)
+    try:
+        write_report(frame, out, fmt)
+        out.flush()
+    except BrokenPipeError:  # `report | head`: the reader has what it wanted
+        _quiet_stdout()
     return 0
+
+
+def _report_problem(
+    con, *, as_of: date | None, seller_id: str | None, category: str | None
+) -> str | None:
+    """Why the report cannot answer, or None: an as-of day before any data, a seller or a
+    category the store does not hold (an empty report would look like "all is well")."""
+    first = store.first_day(con)
+    if as_of is not None and first is not None and as_of < first:
+        return f"--as-of {as_of} is before the first order day in the data ({first})"
+    if seller_id is not None:
+        known = sql.scalar(con, "SELECT count(*) FROM offers WHERE seller_id = ?", [seller_id])
+        if not known:
+            return f"--seller {seller_id!r} has no offers in the data"
+    if category is not None:
+        cats = [
+            r[0] for r in con.execute("SELECT DISTINCT category FROM offers ORDER BY 1").fetchall()
+        ]
+        if category not in cats:
+            return f"--category {category!r} is not in the data (categories: {', '.join(cats)})"
+    return None
+
+
+def _quiet_stdout() -> None:
+    """After a closed pipe, point stdout at /dev/null so the exit flush does not fail."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())

@@ -93,7 +93,7 @@ def request_viewer(
 def parse_request(service: VocService, args) -> ReportRequest:
     """A ``ReportRequest`` from query parameters (a mapping of str to str)."""
     viewer, view, categories, notes = request_viewer(service, args.get("view"), args.get("cats"))
-    latest = service.latest_day()
+    first, latest = service.day_range()
     as_of = latest
     raw = (args.get("as_of") or "").strip()
     if raw:
@@ -104,6 +104,8 @@ def parse_request(service: VocService, args) -> ReportRequest:
         else:
             if asked > latest:
                 notes.append(f"as_of {asked} is after the latest day with data: showing {latest}")
+            elif asked < first:
+                notes.append(f"as_of {asked} is before the first day with data: showing {latest}")
             else:
                 as_of = asked
     window = DEFAULT_WINDOW

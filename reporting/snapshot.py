@@ -207,7 +207,12 @@ def make(
     service.prefetch_trends = False  # one report, no later row clicks to prepare for
     try:
         viewer = snapshot_viewer(service, seller, category)
-        day = as_of or service.latest_day()
+        first, latest = service.day_range()
+        day = as_of or latest
+        if not first <= day <= latest:
+            raise SnapshotError(
+                f"--as-of {day} is outside the data: the days with data are {first} to {latest}"
+            )
         document = report_html(
             service, viewer, as_of=day, window_days=window_days, paper=paper, sheet=suffix == ".png"
         )

@@ -151,6 +151,35 @@ def test_report_without_as_of_uses_the_latest_order_day(data_dir):
     assert max(r["last_updated"] or "" for r in json.loads(result.stdout)) == "2026-06-02"
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--as-of", "2026-01-01"], "--as-of 2026-01-01 is before the first order day"),
+        (["--seller", "NOBODY"], "--seller 'NOBODY' has no offers in the data"),
+        (["--category", "Garden"], "--category 'Garden' is not in the data (categories: Home)"),
+    ],
+)
+def test_report_that_could_only_be_empty_says_why(data_dir, args, message):
+    """An empty report would read as "nothing wrong": a question the data cannot answer
+    is refused with the reason."""
+    result = run("report", "--data", str(data_dir), *args)
+    assert result.returncode == 2 and result.stdout == ""
+    assert message in result.stderr
+
+
+def test_report_into_a_closed_pipe_ends_quietly(demo_store):
+    """`report | head -1`: the reader stops early (the report is megabytes, far more than a
+    pipe holds); no BrokenPipeError traceback."""
+    done = subprocess.run(
+        f"{sys.executable} app.py --store {demo_store} report --format json | head -1"
+        "; exit ${PIPESTATUS[0]}",
+        executable="/bin/bash",
+        shell=True, cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.stdout == "[\n" and done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
+
+
 def test_parser_accepts_store_before_and_after_the_command():
     assert app._parser().parse_args(["--store", "x", "report"]).store == "x"
     assert app._parser().parse_args(["report", "--store", "y"]).store == "y"
@@ -173,3 +202,10 @@ def test_first_start_rebuilds_derived_tables_missing_from_an_older_store(tmp_pat
         assert con.execute("SELECT count(*) FROM offer_activity").fetchall()[0][0] == 2
     finally:
         con.close()
+
+
+def test_demo_refuses_a_scale_that_is_not_above_zero(tmp_path):
+    target = tmp_path / "never"
+    done = run("--store", str(target), "demo", "--scale", "0")
+    assert done.returncode == 2 and "--scale must be above 0" in done.stderr
+    assert "Traceback" not in done.stderr and not target.exists()

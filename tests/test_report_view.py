@@ -277,6 +277,10 @@ def test_parameters_fall_back_with_notes(service):
     assert any("“nobody”" in n for n in req.notes)
     assert any("2099-01-01 is after the latest day" in n for n in req.notes)
     assert any("“7”" in n for n in req.notes) and any("“legal”" in n for n in req.notes)
+    early = parse_request(service, Args(as_of="2001-01-01"))
+    assert early.as_of == service.latest_day()
+    assert early.notes == ("as_of 2001-01-01 is before the first day with data: showing "
+                           f"{service.latest_day()}",)  # fmt: skip
     bad_day = parse_request(service, Args(as_of="yesterday"))
     assert bad_day.as_of == service.latest_day() and "not a day" in bad_day.notes[0]
 

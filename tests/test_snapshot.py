@@ -207,6 +207,8 @@ def test_find_chromium_looks_at_fixed_paths_then_path(monkeypatch, tmp_path):
         (["--out", "x.pdf", "--seller", "NOBODY"], "seller 'NOBODY' has no offers"),
         (["--out", "x.pdf", "--category", "Nope"], "category 'Nope' is not in the store"),
         (["--out", "x.pdf", "--window-days", "0"], "--window-days must be at least 1"),
+        (["--out", "x.pdf", "--as-of", "2001-01-01"], "--as-of 2001-01-01 is outside the data"),
+        (["--out", "x.pdf", "--as-of", "2099-01-01"], "--as-of 2099-01-01 is outside the data"),
         (["--out", "no-such-folder/x.pdf"], "does not exist"),
     ],
 )
