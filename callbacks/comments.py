@@ -73,12 +73,20 @@ def register(app, service) -> None:
         frame = service.comments(viewer, day, state.window, offers, **kwargs)
         if resolve and me is not None:
             remedy = remedy_panel(frame, me)
-        count = (
-            f"{frame.height:,} shown, newest first"
-            if frame.height
-            else "No comments match these filters"
+        return comment_rows(frame), title, comments_count(frame), remedy
+
+
+def comments_count(frame: pl.DataFrame) -> str:
+    """How many comments are shown, and plainly when it is only the newest of more."""
+    if frame.is_empty():
+        return "No comments match these filters"
+    matching = int(frame["matching"][0]) if "matching" in frame.columns else frame.height
+    if matching > frame.height:
+        return (
+            f"The newest {frame.height:,} of {matching:,} comments: narrow them with the "
+            "filters below to see older ones"
         )
-        return comment_rows(frame), title, count, remedy
+    return f"{frame.height:,} comment{'s' if frame.height != 1 else ''}, newest first"
 
 
 def remedy_panel(frame: pl.DataFrame, me: dict) -> html.Div:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from dash import Input, Output, html
 
 from callbacks import state as st
 from callbacks.offers import SCOPE, scope_state
 from engine.service import action_effects
 from layouts import figures
-from layouts.ids import ID
-from layouts.page import badge_style
+from layouts.ids import ID, how_link
+from layouts.page import badge_style, how_button
 from layouts.theme import STATUS_LABELS, TILE_LABELS
 
 PLACEHOLDER = "Select an offer in the grid to see its trend and comments"
@@ -38,7 +36,9 @@ def register(app, service) -> None:
         if detail is None:
             return _empty("This offer is not visible in the current view")
         me, trend, actions = detail.offer, detail.trend, detail.actions
-        about = chart_subtitle(me, state.window)
+        name = st.seller_names().get(me["seller_id"])
+        about = figures.offer_subtitle(me, state.window, name)
+        narrow = figures.offer_subtitle(me, state.window, name, narrow=True)
         return (
             offer_title(me),
             explanation(me),
@@ -47,33 +47,13 @@ def register(app, service) -> None:
                 trend,
                 actions,
                 f"{me['title'] or me['sku']}: NCX rate vs similar offers",
-                health_window(me, state.window),
+                figures.health_window(me, state.window),
                 about,
             ),
-            figures.breakdown_figure(detail.breakdown, "source", "Feedback by source", about),
-            figures.breakdown_figure(detail.breakdown, "theme", "Feedback by theme", about),
+            figures.breakdown_figure(detail.breakdown, "source", "Feedback by source", narrow),
+            figures.breakdown_figure(detail.breakdown, "theme", "Feedback by theme", narrow),
             SHOWN,
         )
-
-
-def chart_subtitle(me: dict, window_days: int) -> str:
-    """What a chart is about, so a downloaded image explains itself."""
-    return (
-        f"SKU {me['sku']} · seller {me['seller_id']} · as of {me['e']} · {window_days}-day window"
-    )
-
-
-def health_window(me: dict, window_days: int) -> dict:
-    """The window the health was computed over, for the trend to mark."""
-    return {
-        "start": me["e"] - timedelta(days=window_days - 1),
-        "end": me["e"],
-        "days": window_days,
-        "k": me["ncx_orders"],
-        "n": me["orders"],
-        "rate": me["ncx_rate"],
-        "peer_rate": me["peer_rate"],
-    }
 
 
 # Hidden without display:none, so plotly measures the real card width when it draws.
@@ -102,7 +82,12 @@ def offer_title(me: dict) -> list:
 
 
 def explanation(me: dict) -> list:
-    parts = [html.Span(me["explanation"])]
+    parts = [
+        html.Span(me["explanation"]),
+        how_button(
+            how_link("detail"), "How is this decided?", "btn-link btn-sm p-0 ms-2 align-baseline"
+        ),
+    ]
     if me["commingled_orders"]:
         parts.append(
             html.Div(

@@ -5,14 +5,15 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from dash import ALL, Input, Output, State, no_update
+from dash import ALL, ClientsideFunction, Input, Output, State, ctx, html
 from dash.exceptions import PreventUpdate
 
 from callbacks import state as st
+from callbacks.page_state import url_state
 from engine.service import GridQuery
 from layouts.grid import offer_columns, offer_rows
-from layouts.ids import ID, tile
-from layouts.page import peer_notes
+from layouts.ids import ID, chart_download, how_link, tile
+from layouts.page import how_health_rules, peer_notes
 
 # Who looks, when, over which window - and the data version an import on this page bumps,
 # so every view of the data refreshes after it.
@@ -142,8 +143,7 @@ def register(app, service) -> None:
             "scope": {"view": view, "cm_categories": cats, "as_of": as_of, "window": window},
             "query": dataclasses.asdict(query),
         }
-        count = f"{total:,} offers match" if total else "No offers match these filters"
-        return json.dumps(payload), count
+        return json.dumps(payload), grid_count(total)
 
     # Purge the grid's block cache when the query changes, so it asks the server again.
     app.clientside_callback(
@@ -158,13 +158,22 @@ def register(app, service) -> None:
 
     @app.callback(
         Output(ID.GRID, "getRowsResponse"),
+        Output(ID.GRID_COUNT, "children", allow_duplicate=True),
         Input(ID.GRID, "getRowsRequest"),
         State(ID.GRID_QUERY, "data"),
+        State(ID.URL, "search"),
+        prevent_initial_call=True,
     )
-    def update_grid_rows(request, query_data):
-        found = query_from_store(query_data)
-        if not request or found is None:
+    def update_grid_rows(request, query_data, search):
+        """A block of rows. Every request is answered: the grid waits for an answer before
+        it asks again, so a request left unanswered would leave it loading for good. On
+        the first load, before the query store is filled, the address decides."""
+        if not request:
             raise PreventUpdate
+        found = query_from_store(query_data)
+        if found is None:
+            state, _ = url_state(service, search)
+            found = state, st.grid_query_of(state)
         state, query = found
         query = sort_and_filters(query, request)
         start, end = int(request.get("startRow", 0)), int(request.get("endRow", 100))
@@ -172,14 +181,22 @@ def register(app, service) -> None:
             st.viewer_of(state), st.as_of_of(state), state.window, query, start, end
         )
         names = st.seller_names() if state.view == st.CM else None
-        return {"rowData": offer_rows(page, names), "rowCount": total}
+        # the count follows the grid's own column filters too
+        return {"rowData": offer_rows(page, names), "rowCount": total}, grid_count(total)
 
     @app.callback(
         Output(ID.F_SUBCATEGORY, "options"),
         Input(ID.F_CATEGORY, "value"),
+        Input(ID.VIEW_AS, "value"),
+        Input(ID.CM_CATEGORIES, "value"),
+        State(ID.F_SUBCATEGORY, "value"),
     )
-    def update_subcategory_options(categories):
-        return service.subcategories(tuple(categories or ()))
+    def update_subcategory_options(categories, view, cm_categories, chosen):
+        """Subcategories of the chosen categories (a category manager's from the header),
+        keeping the chosen ones: a dropdown drops a value it has no option for."""
+        scope = cm_categories if view == st.CM else categories
+        options = service.subcategories(tuple(scope or ()))
+        return options + sorted(set(chosen or ()) - set(options))
 
     @app.callback(
         Output(ID.GRID, "columnDefs"),
@@ -190,16 +207,134 @@ def register(app, service) -> None:
 
     @app.callback(
         Output(ID.CM_CATEGORIES_COL, "style"),
+        Output(ID.F_CATEGORY_BOX, "style"),
         Input(ID.VIEW_AS, "value"),
     )
     def update_category_picker(view):
-        return {"display": "block"} if view == st.CM else {"display": "none"}
+        """One category picker: a category manager's in the header, a seller's in the
+        filters."""
+        if view == st.CM:
+            return {"display": "block"}, {"display": "none"}
+        return {"display": "none"}, {}
+
+    @app.callback(
+        Output(ID.GRID_TITLE, "children"),
+        Input(ID.GRID_SORT, "data"),
+    )
+    def update_grid_title(sort):
+        return grid_title(sort or "")
+
+    # The page state's sort onto the grid (from a link, back/forward); a sort the user
+    # chose is already there. Applied through the API: no columnDefs churn, no event back.
+    app.clientside_callback(
+        """function(sort) {
+            dash_ag_grid.getApiAsync("offers-grid").then(function(api) {
+                var now = api.getColumnState().filter(function(c) { return c.sort; })
+                    .map(function(c) { return c.colId + ":" + c.sort; })[0] || "";
+                if (now === (sort || "")) { return; }
+                var parts = (sort || "").split(":");
+                api.applyColumnState({
+                    state: sort ? [{colId: parts[0], sort: parts[1]}] : [],
+                    defaultState: {sort: null},
+                });
+            });
+            return sort || "";
+        }""",
+        Output(ID.GRID_SORTED, "data"),
+        Input(ID.GRID_SORT, "data"),
+    )
+
+    @app.callback(
+        Output(ID.GRID_FOCUS, "data"),
+        Input(ID.SELECTED_OFFER, "data"),
+        Input(ID.GRID_QUERY, "data"),
+        Input(ID.GRID_SORT, "data"),
+    )
+    def update_grid_focus(offer, query_data, sort):
+        """Where the selected offer sits in the grid (its row index), so the grid can show
+        and highlight it."""
+        found = query_from_store(query_data)
+        if found is None:
+            raise PreventUpdate
+        state, query = found
+        key = st.offer_key(st.PageState(offer=offer or ""))
+        if key is None:
+            return {"key": "", "index": None, "sort": sort or ""}
+        index = service.grid_position(
+            st.viewer_of(state),
+            st.as_of_of(state),
+            state.window,
+            with_sort(query, sort or ""),
+            *key,
+        )
+        return {"key": offer, "index": index, "sort": sort or ""}
+
+    # Scroll to an offer the first time it is focused (a link, a peer-table click,
+    # back/forward); filtering or sorting with it selected keeps the grid where it is.
+    app.clientside_callback(
+        ClientsideFunction(namespace="grid", function_name="focus"),
+        Output(ID.GRID_FOCUSED, "data"),
+        Input(ID.GRID_FOCUS, "data"),
+        State(ID.GRID_FOCUSED, "data"),
+    )
 
     @app.callback(
         Output(ID.HOW_PANEL, "is_open"),
-        Input(ID.HOW_TOGGLE, "n_clicks"),
-        State(ID.HOW_PANEL, "is_open"),
+        Input(how_link("x") | {"where": ALL}, "n_clicks"),
         prevent_initial_call=True,
     )
-    def toggle_how_health(_clicks, is_open):
-        return not is_open if _clicks else no_update
+    def open_how_health(_clicks):
+        if not ctx.triggered or not ctx.triggered[0]["value"]:
+            raise PreventUpdate  # a button was drawn, not clicked
+        return True
+
+    @app.callback(
+        Output(ID.HOW_BODY, "children"),
+        Input(ID.WINDOW, "value"),
+        Input(ID.AS_OF, "date"),
+    )
+    def update_how_health(window, as_of):
+        rules = how_health_rules(service.policy, st._coerce("window", window), as_of or "")
+        return [html.Li(r) for r in rules]
+
+    # The report button opens the report of what the page shows (same URL keys).
+    app.clientside_callback(
+        """function(search) { return "/report" + (search || ""); }""",
+        Output(ID.REPORT_LINK, "href"),
+        Input(ID.URL, "search"),
+    )
+
+    app.clientside_callback(
+        ClientsideFunction(namespace="charts", function_name="download"),
+        Output(ID.CHART_SAVED, "data"),
+        Input(chart_download("x", "x") | {"graph": ALL, "format": ALL}, "n_clicks"),
+        prevent_initial_call=True,
+    )
+
+
+def grid_count(total: int) -> str:
+    if not total:
+        return "No offers match these filters"
+    return f"{total:,} offer{'s' if total != 1 else ''} match{'es' if total == 1 else ''}"
+
+
+def grid_title(sort: str) -> str:
+    """ "Offers, worst first", or the column and direction the user sorted by."""
+    if not sort:
+        return "Offers, worst first"
+    column, _, direction = sort.partition(":")
+    header = {c["colId"]: c["headerName"] for c in offer_columns(show_seller=True)}
+    name = header.get(column, column)
+    if column == "health_rank":
+        order = "worst first" if direction == "desc" else "best first"
+    else:
+        order = "highest first" if direction == "desc" else "lowest first"
+    return f"Offers by {name}, {order}"
+
+
+def with_sort(query: GridQuery, sort: str) -> GridQuery:
+    """The query sorted as the page state says (the grid's own sortModel, as a string)."""
+    if not sort:
+        return query
+    column, _, direction = sort.partition(":")
+    return dataclasses.replace(query, sort_by=column, descending=direction == "desc")

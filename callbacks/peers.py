@@ -7,8 +7,10 @@ from dash import Input, Output, html
 
 from callbacks import state as st
 from callbacks.offers import SCOPE, scope_state
+from engine.service import worst_first
 from layouts import figures
-from layouts.ids import ID
+from layouts.ids import ID, peer_offer
+from layouts.page import badge_style
 from layouts.theme import TILE_LABELS
 
 HIDDEN = {"display": "none"}
@@ -46,11 +48,16 @@ def register(app, service) -> None:
         group = service.peer_group(viewer, day, state.window, *key)
         if me is None or group.is_empty():
             return {}, figures.empty_figure("No peer group to show"), None
-        title = (
-            f"NCX rates of {group.height:,} offers in the peer group "
-            f"({LEVEL_WORDS[me['peer_level']]}: {peer_label(me)})"
+        title = f"NCX rates of the {group.height:,} offers in the peer group"
+        about = (
+            f"{LEVEL_WORDS[me['peer_level']]}: {peer_label(me)} · as of {me['e']} · "
+            f"{state.window}-day window"
         )
-        return {}, figures.peer_histogram(group, me, title), worst_table(group)
+        return (
+            {},
+            figures.peer_histogram(group, me, title, about),
+            worst_table(group, st.seller_names()),
+        )
 
 
 def peer_label(me: dict) -> str:
@@ -63,27 +70,40 @@ def peer_label(me: dict) -> str:
     return " › ".join(parts)
 
 
-def worst_table(group: pl.DataFrame, n: int = 10):
-    worst = (
-        group.filter(pl.col("ncx_orders") > 0)
-        .sort(["ncx_rate", "ncx_orders"], descending=[True, True])
-        .head(n)
-    )
+def worst_table(group: pl.DataFrame, names: dict[str, str] | None = None, n: int = 10):
+    """The group's worst offers across sellers, ranked as the grid ranks (health, then the
+    evidence); each product opens that offer."""
+    names = names or {}
+    worst = worst_first(group.filter(pl.col("ncx_orders") > 0)).head(n)
     head = html.Thead(
         html.Tr(
-            [html.Th(h) for h in ("Seller", "Product", "SKU", "Health", "NCX rate", "NCX / orders")]
+            [html.Th(h) for h in ("Product", "Seller", "SKU", "Health", "NCX rate", "NCX / orders")]
         )
     )
     body = html.Tbody(
         [
             html.Tr(
                 [
-                    html.Td(r["seller_id"]),
-                    html.Td(r["title"]),
+                    html.Td(
+                        html.Button(
+                            r["title"] or r["sku"],
+                            id=peer_offer(f"{r['seller_id']}|{r['sku']}"),
+                            n_clicks=0,
+                            className="btn btn-link btn-sm p-0 text-start peer-open",
+                            title="Open this offer",
+                        )
+                    ),
+                    html.Td(names.get(r["seller_id"], r["seller_id"])),
                     html.Td(r["sku"]),
-                    html.Td(TILE_LABELS[r["health"]]),
-                    html.Td(f"{r['ncx_rate'] * 100:.1f} %"),
-                    html.Td(f"{r['ncx_orders']} / {r['orders']}"),
+                    html.Td(
+                        html.Span(
+                            TILE_LABELS[r["health"]],
+                            className="health-badge",
+                            style=badge_style(r["health"]),
+                        )
+                    ),
+                    html.Td(f"{r['ncx_rate'] * 100:.1f} %", className="text-end"),
+                    html.Td(f"{r['ncx_orders']} / {r['orders']}", className="text-end"),
                 ]
             )
             for r in worst.iter_rows(named=True)
@@ -92,6 +112,6 @@ def worst_table(group: pl.DataFrame, n: int = 10):
     return html.Div(
         [
             html.H3("Worst offers in the group, across sellers", className="h6 mt-2"),
-            html.Table([head, body], className="table table-sm small"),
+            html.Table([head, body], className="table table-sm small align-middle"),
         ]
     )

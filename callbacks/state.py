@@ -32,8 +32,19 @@ class PageState:
     statuses: tuple[str, ...] = ()
     with_comments: bool = False
     search: str = ""
+    sort: str = ""  # "column:asc|desc" of a grid column; "" is worst first
     offer: str = ""  # "seller_id|sku"
     resolve: bool = False
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """What a link may name: the viewers there are and the days the data covers."""
+
+    views: frozenset[str]
+    first_day: date
+    last_day: date
+    sortable: frozenset[str] = frozenset()
 
 
 # (component id, property, state field). Lists become tuples, checkboxes booleans.
@@ -51,6 +62,7 @@ CONTROLS: tuple[tuple[str, str, str], ...] = (
     (ID.F_STATUS, "value", "statuses"),
     (ID.F_WITH_COMMENTS, "value", "with_comments"),
     (ID.F_SEARCH, "value", "search"),
+    (ID.GRID_SORT, "data", "sort"),
     (ID.SELECTED_OFFER, "data", "offer"),
     (ID.RESOLVE_MODE, "data", "resolve"),
 )
@@ -69,6 +81,7 @@ _URL_KEYS = {
     "statuses": "status",
     "with_comments": "comments",
     "search": "q",
+    "sort": "sort",
     "offer": "offer",
     "resolve": "resolve",
 }
@@ -87,7 +100,7 @@ def viewer_options(sellers: list[str]) -> list[dict]:
 
     def label(seller_id: str) -> str:
         name = SELLER_NAMES.get(seller_id)
-        suffix = " (demo seller)" if seller_id == DEMO_SELLER_ID else ""
+        suffix = " (demo)" if seller_id == DEMO_SELLER_ID else ""
         return f"Seller: {name or seller_id}{suffix}"
 
     ordered = sorted(sellers, key=lambda s: (s != DEMO_SELLER_ID, s))
@@ -140,8 +153,15 @@ def _coerce(name: str, value):
     return "" if value is None else str(value)
 
 
-def parse_query(search: str | None, base: PageState) -> PageState:
-    """State from a URL query string; missing keys keep ``base``; junk is ignored."""
+def parse_query(
+    search: str | None, base: PageState, bounds: Bounds | None = None
+) -> tuple[PageState, list[str]]:
+    """State from a URL query string, and notes on what of it could not be followed.
+
+    Missing keys keep ``base``. A viewer, as-of day, window or sort the data does not have
+    falls back to ``base`` with a note saying so (a link from another store, an old
+    bookmark); unknown filter values are dropped.
+    """
     params = parse_qs((search or "").lstrip("?"), keep_blank_values=False)
     kw = {}
     for name, key in _URL_KEYS.items():
@@ -151,14 +171,58 @@ def parse_query(search: str | None, base: PageState) -> PageState:
         value = raw.split(",") if _TYPES[name] == "tuple[str, ...]" else raw
         kw[name] = _coerce(name, value)
     state = replace(base, **kw)
+    notes: list[str] = []
+    if "window" in params and str(state.window) != params["window"][-1]:
+        notes.append(
+            f"The link's window ({params['window'][-1]!r}) is not one of "
+            f"{', '.join(str(w) for w in WINDOWS)} days: showing {state.window} days."
+        )
     if state.health:
         state = replace(state, health=tuple(h for h in state.health if h in SHOWN_LEVELS))
     if state.as_of:
         try:
-            date.fromisoformat(state.as_of)
+            day = date.fromisoformat(state.as_of)
         except ValueError:
+            notes.append(
+                f"The link's as-of day {state.as_of!r} is not a day: showing {base.as_of}."
+            )
             state = replace(state, as_of=base.as_of)
-    return state
+        else:
+            if bounds and not bounds.first_day <= day <= bounds.last_day:
+                notes.append(
+                    f"The data covers {bounds.first_day} to {bounds.last_day}; the link's as-of "
+                    f"day {state.as_of} is outside it: showing {base.as_of}."
+                )
+                state = replace(state, as_of=base.as_of)
+    if bounds and state.view and state.view != CM and state.view not in bounds.views:
+        notes.append(f"There is no seller {state.view!r} in this data: showing {base.view}.")
+        state = replace(state, view=base.view, offer="", resolve=False)
+    if state.sort and not _valid_sort(state.sort, bounds):
+        state = replace(state, sort="")
+    return one_category_picker(state), notes
+
+
+def one_category_picker(state: PageState) -> PageState:
+    """A category manager picks categories in the header only: a sidebar category (from a
+    link or a seller's view) becomes the header's, so no filter hides out of sight."""
+    if state.view != CM or not state.categories:
+        return state
+    return replace(state, cm_categories=state.cm_categories or state.categories, categories=())
+
+
+def _valid_sort(sort: str, bounds: Bounds | None) -> bool:
+    column, _, direction = sort.partition(":")
+    if direction not in ("asc", "desc"):
+        return False
+    return bounds is None or not bounds.sortable or column in bounds.sortable
+
+
+def sort_of(state: PageState) -> tuple[str, str] | None:
+    """(column, "asc" | "desc") of the grid's sort, None for worst first."""
+    if not state.sort:
+        return None
+    column, _, direction = state.sort.partition(":")
+    return column, direction
 
 
 def to_query(state: PageState, base: PageState) -> str:
@@ -187,9 +251,13 @@ def toggle_tile(state: PageState, level: str) -> PageState:
 
 
 def clear_filters(state: PageState) -> PageState:
-    """Keep who is looking and when; drop every filter and the selection."""
+    """Keep who is looking, when and the sort; drop every filter and the selection."""
     return PageState(
-        view=state.view, cm_categories=state.cm_categories, as_of=state.as_of, window=state.window
+        view=state.view,
+        cm_categories=state.cm_categories,
+        as_of=state.as_of,
+        window=state.window,
+        sort=state.sort,
     )
 
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import polars as pl
 
 from engine.exports import Column, Sheet
-from engine.themes import THEME_LABELS
+from engine.themes import THEME_LABELS, reason_words
 from layouts.figures import SOURCE_LABELS
 from layouts.grid import offer_rows
 from layouts.theme import TILE_LABELS
@@ -91,14 +91,14 @@ def offers_sheet(
 SCREEN = "screen:"  # the screen's values, apart from the engine's columns of the same name
 
 
-COMMENT_COLUMNS = [
+COMMENT_COLUMNS = [  # as the comments grid (layouts/grid.py) orders them
     Column("date", "Date", "date"),
+    Column("counted", "Counted?", width=30),
+    Column("comment", "Comment", width=60),
     Column("source", "Source"),
     Column("reason", "Reason"),
     Column("theme", "Theme"),
     Column("rating", "Rating"),
-    Column("comment", "Comment", width=60),
-    Column("counted", "Counted?", width=30),
     Column("sku", "SKU"),
 ]
 
@@ -107,12 +107,13 @@ def comments_sheet(rows: list[dict], about_lines: list[tuple[str, str]]) -> Shee
     """The comments grid as shown (``rows``: its rows after the grid's own sort and
     filter), with the feedback id for analysts."""
     names = [c.field for c in COMMENT_COLUMNS]
+    raw = ["feedback_id", "reason_code"]
     frame = (
-        pl.DataFrame(rows).select(*names, feedback_id="id")
+        pl.DataFrame(rows).select(*names, feedback_id="id", reason_code="reason_code")
         if rows
-        else pl.DataFrame(schema={n: pl.String for n in [*names, "feedback_id"]})
+        else pl.DataFrame(schema={n: pl.String for n in [*names, *raw]})
     )
-    return Sheet("Comments", frame, COMMENT_COLUMNS, raw=["feedback_id"], about=about(about_lines))
+    return Sheet("Comments", frame, COMMENT_COLUMNS, raw=raw, about=about(about_lines))
 
 
 NCX_COLUMNS = [
@@ -120,7 +121,7 @@ NCX_COLUMNS = [
     Column("order_id", "Order"),
     Column("first_event_day", "First counted event", "date"),
     Column("source", "Source", words=SOURCE_LABELS),
-    Column("reason_code", "Reason"),
+    Column("reason", "Reason"),
     Column("theme", "Theme", words=THEME_LABELS),
     Column("comment", "Comment", width=60),
     Column("counted_events", "Counted events", "int"),
@@ -134,8 +135,13 @@ def ncx_orders_sheet(frame: pl.DataFrame, about_lines: list[tuple[str, str]]) ->
         frame.with_columns(
             order_id=pl.col("order_id").fill_null("(no order: a review)"),
             commingled_word=pl.when(pl.col("commingled")).then(pl.lit("yes")).otherwise(pl.lit("")),
+            reason=pl.col("reason_code")
+            .map_elements(reason_words, return_dtype=pl.String)
+            .fill_null(reason_words(None)),
         )
         if frame.height
-        else pl.DataFrame(schema={c.field: pl.String for c in NCX_COLUMNS})
+        else pl.DataFrame(
+            schema={c: pl.String for c in [*(c.field for c in NCX_COLUMNS), "reason_code"]}
+        )
     )
-    return Sheet("NCX orders", data, NCX_COLUMNS, about=about(about_lines))
+    return Sheet("NCX orders", data, NCX_COLUMNS, raw=["reason_code"], about=about(about_lines))

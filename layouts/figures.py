@@ -29,11 +29,11 @@ def _figure(
     title: str, height: int, data: list[dict] | None = None, *, subtitle: str = "", **layout
 ) -> dict:
     """A figure dict on the shared template. ``title`` and ``subtitle`` are plain text
-    (escaped for plotly's markup here, so no caller can forget)."""
-    text = plot_text(title) + (
-        f"<br><span style='font-size:12px;color:#495057'>{plot_text(subtitle)}</span>"
-        if subtitle
-        else ""
+    (escaped for plotly's markup here, so no caller can forget); a newline in the
+    subtitle starts a new line."""
+    text = plot_text(title) + "".join(
+        f"<br><span style='font-size:12px;color:#495057'>{plot_text(line)}</span>"
+        for line in subtitle.splitlines()
     )
     return {
         "data": data or [],
@@ -93,6 +93,32 @@ def _band(x: list, upper: pl.Series, lower: pl.Series, colour: str, name: str) -
 
 def _iso(values: list) -> list:
     return [v.isoformat() if isinstance(v, date) else v for v in values]
+
+
+def offer_subtitle(
+    me: dict, window_days: int, seller_name: str | None = None, *, narrow: bool = False
+) -> str:
+    """What an offer's chart is about, so a downloaded image explains itself (on two
+    lines for a ``narrow`` chart)."""
+    seller = me["seller_id"]
+    who = f"{seller_name} ({seller})" if seller_name else seller
+    offer = f"SKU {me['sku']} · seller {who}"
+    when = f"as of {me['e']} · {window_days}-day window"
+    return f"{offer}\n{when}" if narrow else f"{offer} · {when}"
+
+
+def health_window(me: dict, window_days: int) -> dict:
+    """The window an offer's health was computed over (its health row ``me``), for the
+    trend to mark."""
+    return {
+        "start": me["e"] - timedelta(days=window_days - 1),
+        "end": me["e"],
+        "days": window_days,
+        "k": me["ncx_orders"],
+        "n": me["orders"],
+        "rate": me["ncx_rate"],
+        "peer_rate": me["peer_rate"],
+    }
 
 
 def empty_figure(message: str, title: str = "") -> dict:
@@ -311,7 +337,6 @@ def trend_figure(
         shapes=shapes,
         annotations=notes,
     )
-    fig["layout"]["title"].update(y=0.97, yanchor="top")
     return fig
 
 
@@ -352,12 +377,14 @@ def breakdown_figure(breakdown: pl.DataFrame, by: str, title: str, subtitle: str
         subtitle=subtitle,
         barmode="stack",
         xaxis={"title": {"text": "Events in the window"}},
-        margin={"l": 140, "t": 84},
+        margin={"l": 140, "t": 84 + 16 * subtitle.count("\n")},
         legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
     )
 
 
-def peer_histogram(group: pl.DataFrame, selected: dict | None, title: str) -> dict:
+def peer_histogram(
+    group: pl.DataFrame, selected: dict | None, title: str, subtitle: str = ""
+) -> dict:
     """Distribution of NCX rates (%) of a peer group's offers, the selected offer marked."""
     rated = group.filter(pl.col("ncx_rate").is_not_null())
     if rated.is_empty():
@@ -379,7 +406,7 @@ def peer_histogram(group: pl.DataFrame, selected: dict | None, title: str) -> di
         )
     return _figure(
         title,
-        300,
+        320,
         [
             {
                 "type": "histogram",
@@ -396,4 +423,6 @@ def peer_histogram(group: pl.DataFrame, selected: dict | None, title: str) -> di
         bargap=0.05,
         shapes=shapes,
         annotations=notes,
+        subtitle=subtitle,
+        margin={"t": 72},
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from engine.policy import SHOWN_LEVELS
-from engine.themes import THEME_LABELS
+from engine.themes import THEME_LABELS, reason_words
 from layouts.figures import SOURCE_LABELS
 from layouts.theme import TILE_LABELS
 
@@ -42,22 +42,22 @@ def offer_columns(show_seller: bool) -> list[dict]:
     cols = [
         _col("Product", "title", "title", 165, minWidth=140, pinned="left",
              tooltipField="title", **TEXT_FILTER),
-        _col("CX health", "shown_health", "health_rank", 162, cellRenderer="HealthBadge",
+        _col("CX health", "shown_health", "health_rank", 156, cellRenderer="HealthBadge",
              headerTooltip="Filter by the level's name, e.g. poor", **TEXT_FILTER),
-        _col("NCX rate", "ncx_rate", "ncx_rate", 78, valueFormatter=PCT, type="rightAligned",
+        _col("NCX rate", "ncx_rate", "ncx_rate", 88, valueFormatter=PCT, type="rightAligned",
              headerTooltip="Filter in percent, e.g. greater than 5", **NUMBER_FILTER),
-        _col("NCX / orders", "ncx_of_orders", "orders", 88, type="rightAligned",
+        _col("NCX / orders", "ncx_of_orders", "orders", 92, type="rightAligned",
              headerTooltip="Filter applies to orders", **NUMBER_FILTER),
-        _col("Peer rate", "peer_rate", "peer_rate", 78, valueFormatter=PCT, type="rightAligned",
+        _col("Peer rate", "peer_rate", "peer_rate", 86, valueFormatter=PCT, type="rightAligned",
              headerTooltip="Filter in percent", **NUMBER_FILTER),
-        _col("× peers", "x_peers", "x_peers", 96, valueFormatter=TIMES, type="rightAligned",
+        _col("× peers", "x_peers", "x_peers", 86, valueFormatter=TIMES, type="rightAligned",
              **NUMBER_FILTER),
         _col("Top NCX reason", "top_reason", "top_ncx_reason", 140, tooltipField="top_reason",
              **TEXT_FILTER),
-        _col("Action", "action", "action", 118, cellRenderer="ActionCell", sortable=False,
+        _col("Action", "action", "action", 116, cellRenderer="ActionCell", sortable=False,
              cellClass="action-cell",
              headerTooltip="Offers closed for a high NCX rate: see what customers reported"),
-        _col("Status", "status_label", "status", 88, tooltipField="status_since",
+        _col("Status", "status_label", "status", 84, tooltipField="status_since",
              **TEXT_FILTER),
         _col("ASIN", "asin", "asin", 125, **TEXT_FILTER),
         _col("SKU", "sku", "sku", 135, **TEXT_FILTER),
@@ -126,12 +126,18 @@ COUNTED_WORDS = {
     "seller feedback": "Not counted: seller feedback",
 }
 
+# Counted? and the comment first: what a seller reads; the details follow (at 1024 px
+# the first three fit the card).
 COMMENT_COLUMNS = [
-    {"headerName": "Date", "field": "date", "width": 110},
-    {"headerName": "Source", "field": "source", "width": 130},
-    {"headerName": "Reason", "field": "reason", "width": 170},
-    {"headerName": "Theme", "field": "theme", "width": 140},
-    {"headerName": "Rating", "field": "rating", "width": 90},
+    {"headerName": "Date", "field": "date", "width": 108},
+    {
+        "headerName": "Counted?",
+        "field": "counted",
+        "width": 160,
+        "wrapText": True,
+        "autoHeight": True,
+        "cellClass": "counted-cell",
+    },
     {
         "headerName": "Comment",
         "field": "comment",
@@ -141,13 +147,10 @@ COMMENT_COLUMNS = [
         "autoHeight": True,
         "cellClass": "comment-text",
     },
-    {
-        "headerName": "Counted?",
-        "field": "counted",
-        "width": 230,
-        "wrapText": True,
-        "autoHeight": True,
-    },
+    {"headerName": "Source", "field": "source", "width": 130},
+    {"headerName": "Reason", "field": "reason", "width": 170, "tooltipField": "reason"},
+    {"headerName": "Theme", "field": "theme", "width": 140},
+    {"headerName": "Rating", "field": "rating", "width": 90},
     {"headerName": "SKU", "field": "sku", "width": 120},
 ]
 
@@ -168,7 +171,8 @@ def comment_rows(frame: pl.DataFrame) -> list[dict]:
                 "id": r["feedback_id"],
                 "date": r["event_day"].isoformat(),
                 "source": SOURCE_LABELS.get(r["source"], r["source"]),
-                "reason": r["reason_code"] or "—",
+                "reason": reason_words(r["reason_code"]),
+                "reason_code": r["reason_code"] or "",
                 "theme": THEME_LABELS.get(r["theme"], r["theme"]),
                 "rating": f"{r['rating']} ★" if r["rating"] else "",
                 "comment": r["comment"] if r["comment"] is not None else "",

@@ -23,6 +23,7 @@ class ID(StrEnum):
     # filters
     F_HEALTH = "filter-health"
     F_CATEGORY = "filter-category"
+    F_CATEGORY_BOX = "filter-category-box"
     F_SUBCATEGORY = "filter-subcategory"
     F_PRICE_BAND = "filter-price-band"
     F_FULFILMENT = "filter-fulfilment"
@@ -33,12 +34,17 @@ class ID(StrEnum):
     F_CLEAR = "filter-clear"
     # grid
     GRID = "offers-grid"
+    GRID_TITLE = "offers-grid-title"
     GRID_QUERY = "offers-grid-query"
     GRID_COUNT = "offers-grid-count"
     GRID_REFRESHED = "offers-grid-refreshed"
     GRID_DOWNLOAD = "offers-grid-download"
     GRID_DOWNLOAD_BUTTON = "offers-grid-download-button"  # CSV
     GRID_DOWNLOAD_XLSX = "offers-grid-download-xlsx"
+    GRID_SORT = "offers-grid-sort"  # "column:asc|desc" the page state holds, "" worst first
+    GRID_FOCUS = "offers-grid-focus"  # {key, index}: the selected row to show and highlight
+    GRID_FOCUSED = "offers-grid-focused"
+    GRID_SORTED = "offers-grid-sorted"
     SELECTED_OFFER = "selected-offer"
     # detail
     DETAIL = "offer-detail"
@@ -85,14 +91,37 @@ class ID(StrEnum):
     )
     DATA_CHECK = "data-check"
     # transparency
-    HOW_TOGGLE = "how-health-toggle"
     HOW_PANEL = "how-health-panel"
+    HOW_BODY = "how-health-body"
+    REPORT_LINK = "report-link"
     ERROR = "page-error"
+    CHART_SAVED = "chart-saved"
+    LINK_NOTE = "link-note"  # what of an opened link could not be followed
 
 
 def tile(level: str) -> dict[str, str]:
     """Id of the health tile for ``level`` (or 'action_required')."""
     return {"type": "health-tile", "level": level}
+
+
+PEER_OFFER = "peer-offer"
+HOW_OPEN = "how-health-open"
+CHART_DOWNLOAD = "chart-download"
+
+
+def chart_download(graph: str, fmt: str) -> dict[str, str]:
+    """Id of the link downloading chart ``graph`` as ``fmt`` ("png" or "svg")."""
+    return {"type": CHART_DOWNLOAD, "graph": graph, "format": fmt}
+
+
+def how_link(where: str) -> dict[str, str]:
+    """Id of a button opening "How health is determined" (header, grid, an explanation)."""
+    return {"type": HOW_OPEN, "where": where}
+
+
+def peer_offer(key: str) -> dict[str, str]:
+    """Id of the button opening offer ``key`` ("seller_id|sku") in the peer table."""
+    return {"type": PEER_OFFER, "key": key}
 
 
 def all_ids(component) -> list:

@@ -27,7 +27,6 @@ def open_button() -> dbc.Button:
         color="light",
         size="sm",
         outline=True,
-        className="ms-auto",
         n_clicks=0,
     )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import dcc, html
@@ -11,7 +13,7 @@ from engine.themes import THEME_LABELS
 from layouts import importing
 from layouts.figures import SOURCE_LABELS, empty_figure
 from layouts.grid import COMMENT_COLUMNS, HEALTH_OPTIONS, offer_columns
-from layouts.ids import ID, tile
+from layouts.ids import ID, chart_download, how_link, tile
 from layouts.theme import (
     BADGE_COLOURS,
     HEALTH_COLOURS,
@@ -21,18 +23,58 @@ from layouts.theme import (
     TILE_LEVELS,
 )
 
+# While a view reloads, the old one stays on screen (dimmed) under the spinner until the
+# new one replaces it whole: never blank, never old and new together.
+STILL_SHOWN = {"visibility": "visible", "opacity": 0.45}
+SEARCH_DEBOUNCE_MS = 400  # search applies this long after the last key typed
+# Every chart: no plotly logo, no "Share chart" (it uploads the figure to Plotly Cloud),
+# no Chart Studio link; nothing on the page can send data elsewhere.
+GRAPH_CONFIG = {
+    "displaylogo": False,
+    "showSendToCloud": False,
+    "showEditInChartStudio": False,
+    "showLink": False,
+    "modeBarButtonsToRemove": ["sendChartToCloud", "sendDataToCloud", "editInChartStudio"],
+    "toImageButtonOptions": {"format": "png", "scale": 2},
+}
 
-def header(sellers: list[dict], categories: list[str]) -> dbc.Navbar:
+
+def chart(graph_id: str, figure: dict) -> html.Div:
+    """A chart with its PNG and SVG download links (assets/charts.js makes the images)."""
+
+    def link(fmt: str) -> html.Button:
+        return html.Button(
+            fmt.upper(), id=chart_download(graph_id, fmt), n_clicks=0,
+            className="btn btn-link btn-sm p-0 align-baseline",
+            title=f"Download this chart as {fmt.upper()} at report resolution",
+        )  # fmt: skip
+
+    return html.Div(
+        [
+            html.Div(
+                ["Download chart: ", link("png"), " · ", link("svg")],
+                className="chart-downloads small text-muted",
+            ),  # fmt: skip
+            dcc.Graph(id=graph_id, figure=figure, config=GRAPH_CONFIG),
+        ],
+        className="chart",
+    )
+
+
+def header(sellers: list[dict], categories: list[str], days: tuple[date, date]) -> dbc.Navbar:
+    """Who is looking, when, over which window; how health works, the report, imports.
+
+    ``days``: (first, last) day of the data, the as-of days the picker offers."""
+    first, last = days
     return dbc.Navbar(
         dbc.Container(
             [
-                html.Span("Voice of the Customer", className="navbar-brand fw-semibold"),
+                html.Span("Voice of the Customer", className="navbar-brand fw-semibold brand"),
                 dbc.Row(
                     [
                         dbc.Col(
-                            html.Label(
-                                "View as", htmlFor=ID.VIEW_AS, className="text-white-50 small mb-0"
-                            ),
+                            # read by screen readers; the choice itself says "Seller: ..."
+                            html.Label("View as", htmlFor=ID.VIEW_AS, className="visually-hidden"),
                             width="auto",
                         ),
                         dbc.Col(
@@ -40,7 +82,9 @@ def header(sellers: list[dict], categories: list[str]) -> dbc.Navbar:
                                 id=ID.VIEW_AS,
                                 options=sellers,
                                 clearable=False,
-                                style={"width": "280px"},
+                                searchable=True,
+                                className="view-as",
+                                style={"width": f"{view_as_width(sellers)}px"},
                             ),
                             width="auto",
                         ),
@@ -63,8 +107,17 @@ def header(sellers: list[dict], categories: list[str]) -> dbc.Navbar:
                             width="auto",
                         ),
                         dbc.Col(
-                            dcc.DatePickerSingle(
-                                id=ID.AS_OF, display_format="YYYY-MM-DD", first_day_of_week=1
+                            html.Div(
+                                dcc.DatePickerSingle(
+                                    id=ID.AS_OF,
+                                    display_format="YYYY-MM-DD",
+                                    first_day_of_week=1,
+                                    min_date_allowed=first.isoformat(),
+                                    max_date_allowed=last.isoformat(),
+                                    initial_visible_month=last.isoformat(),
+                                    clearable=False,
+                                ),
+                                title=f"The data covers {first} to {last}",
                             ),
                             width="auto",
                         ),
@@ -78,21 +131,55 @@ def header(sellers: list[dict], categories: list[str]) -> dbc.Navbar:
                             dcc.Dropdown(
                                 id=ID.WINDOW,
                                 clearable=False,
-                                style={"width": "130px"},
+                                searchable=False,
+                                style={"width": "124px"},
                                 options=[{"label": f"{w} days", "value": w} for w in WINDOWS],
                             ),
                             width="auto",
                         ),
                     ],
-                    className="g-2 align-items-center",
+                    className="g-2 align-items-center flex-xl-nowrap",
                 ),
-                importing.open_button(),
+                html.Div(
+                    [
+                        how_button(how_link("header"), "How health works", "btn-outline-light"),
+                        html.A(
+                            "Report",
+                            id=ID.REPORT_LINK,
+                            href="/report",
+                            target="_blank",
+                            rel="noopener",
+                            className="btn btn-sm btn-outline-light",
+                            title="The printable report of this view (A4 or Letter), in a new tab",
+                        ),
+                        importing.open_button(),
+                    ],
+                    className="d-flex gap-2 align-items-center ms-auto ps-2 text-nowrap",
+                ),
             ],
             fluid=True,
+            className="gap-2 flex-wrap",
         ),
         color="dark",
         dark=True,
         className="mb-2 py-2",
+    )
+
+
+def view_as_width(options: list[dict]) -> int:
+    """Wide enough for the longest 'View as' label (none is cut), within 200-420 px."""
+    longest = max((len(str(o.get("label", ""))) for o in options), default=0)
+    return max(200, min(420, round(56 + 7.6 * longest)))
+
+
+def how_button(cid, label: str, css: str = "btn-link") -> html.Button:
+    """A button that opens the rules of health (the side panel)."""
+    return html.Button(
+        label,
+        id=cid,
+        n_clicks=0,
+        className=f"btn btn-sm {css}",
+        title="The rules behind the health levels, for the window shown",
     )
 
 
@@ -134,7 +221,7 @@ def _check(label: str, component) -> html.Div:
     )
 
 
-def filters(categories: list[str], price_bands: list[str]) -> dbc.Card:
+def filters(categories: list[str], subcategories: list[str], price_bands: list[str]) -> dbc.Card:
     return dbc.Card(
         dbc.CardBody(
             [
@@ -144,7 +231,7 @@ def filters(categories: list[str], price_bands: list[str]) -> dbc.Card:
                     dbc.Input(
                         id=ID.F_SEARCH,
                         type="search",
-                        debounce=True,
+                        debounce=SEARCH_DEBOUNCE_MS,
                         placeholder="Title, ASIN or SKU",
                         size="sm",
                     ),
@@ -159,15 +246,22 @@ def filters(categories: list[str], price_bands: list[str]) -> dbc.Card:
                         inputClassName="me-1",
                     ),
                 ),
-                _check(
-                    "Category",
-                    dcc.Dropdown(
-                        id=ID.F_CATEGORY, options=categories, multi=True, placeholder="Any"
+                html.Div(
+                    _check(
+                        "Category",
+                        dcc.Dropdown(
+                            id=ID.F_CATEGORY, options=categories, multi=True, placeholder="Any"
+                        ),
                     ),
+                    id=ID.F_CATEGORY_BOX,  # hidden for a category manager: the header picks
                 ),
                 _check(
                     "Subcategory",
-                    dcc.Dropdown(id=ID.F_SUBCATEGORY, options=[], multi=True, placeholder="Any"),
+                    # every subcategory at first, so one in a link survives the first draw
+                    # (a dropdown drops values it has no option for); narrowed by category
+                    dcc.Dropdown(
+                        id=ID.F_SUBCATEGORY, options=subcategories, multi=True, placeholder="Any"
+                    ),
                 ),
                 _check(
                     "Price band",
@@ -247,8 +341,13 @@ def offers_card(show_seller: bool) -> dbc.Card:
         [
             dbc.CardHeader(
                 [
-                    html.Span("Offers, worst first", className="fw-semibold"),
+                    html.Span("Offers", id=ID.GRID_TITLE, className="fw-semibold"),
                     html.Span(id=ID.GRID_COUNT, className="ms-3 text-muted small"),
+                    how_button(
+                        how_link("grid"),
+                        "How health is determined",
+                        "btn-link small p-0 ms-3 align-baseline",
+                    ),
                     download_links(ID.GRID_DOWNLOAD_BUTTON, ID.GRID_DOWNLOAD_XLSX, "offers"),
                     dcc.Download(id=ID.GRID_DOWNLOAD),
                 ],
@@ -269,6 +368,10 @@ def offers_card(show_seller: bool) -> dbc.Card:
                         "cacheBlockSize": 100,
                         "maxBlocksInCache": 20,
                         "infiniteInitialRowCount": 1,
+                        # One block request in flight: dash-ag-grid answers the latest
+                        # request, so with two in flight an answer can land in the wrong
+                        # block, and a purged block that is never answered holds its slot.
+                        "maxConcurrentDatasourceRequests": 1,
                         "rowSelection": {
                             "mode": "singleRow",
                             "checkboxes": False,
@@ -276,9 +379,16 @@ def offers_card(show_seller: bool) -> dbc.Card:
                         },
                         "getRowId": {"function": "params.data.key"},
                         "tooltipShowDelay": 400,
+                        "ensureDomOrder": True,
                         "localeText": {"noRowsToShow": "No offers match these filters"},
                     },
                     getRowId="params.data.key",
+                    # a sort chosen on a header and a row opened from the keyboard come back
+                    # as eventData (assets/dashAgGridFunctions.js)
+                    eventListeners={
+                        "sortChanged": ["sortChosen(params, setEventData)"],
+                        "cellKeyDown": ["rowOpened(params, setEventData)"],
+                    },
                     style={"height": "440px"},
                     className="ag-theme-quartz",
                 ),
@@ -315,31 +425,22 @@ def detail_card() -> dbc.Card:
                             className="small text-muted mb-2 clearfix",
                         ),
                         html.Div(id=ID.ACTIONS, className="small text-muted mb-2"),
-                        dcc.Graph(
-                            id=ID.TREND,
-                            figure=empty_figure("Select an offer", "Weekly NCX rate vs peers"),
-                            config={
-                                "displaylogo": False,
-                                "toImageButtonOptions": {"format": "png", "scale": 2},
-                            },
+                        chart(
+                            ID.TREND, empty_figure("Select an offer", "Weekly NCX rate vs peers")
                         ),
                         dbc.Row(
                             [
                                 dbc.Col(
-                                    dcc.Graph(
-                                        id=ID.BY_SOURCE,
-                                        figure=empty_figure(
-                                            "Select an offer", "Feedback by source"
-                                        ),
-                                        config={"displaylogo": False},
+                                    chart(
+                                        ID.BY_SOURCE,
+                                        empty_figure("Select an offer", "Feedback by source"),
                                     ),
                                     md=6,
                                 ),
                                 dbc.Col(
-                                    dcc.Graph(
-                                        id=ID.BY_THEME,
-                                        figure=empty_figure("Select an offer", "Feedback by theme"),
-                                        config={"displaylogo": False},
+                                    chart(
+                                        ID.BY_THEME,
+                                        empty_figure("Select an offer", "Feedback by theme"),
                                     ),
                                     md=6,
                                 ),
@@ -348,6 +449,7 @@ def detail_card() -> dbc.Card:
                     ],
                     type="default",
                     delay_show=150,
+                    overlay_style=STILL_SHOWN,
                 ),
                 id=ID.DETAIL_BODY,
                 style={"visibility": "hidden", "height": 0, "overflow": "hidden"},
@@ -383,7 +485,8 @@ def comments_card() -> dbc.Card:
                                     multi=True,
                                     placeholder="Any source",
                                 ),
-                                md=3,
+                                md=4,
+                                xl=3,
                             ),
                             dbc.Col(
                                 dcc.Dropdown(
@@ -392,7 +495,8 @@ def comments_card() -> dbc.Card:
                                     multi=True,
                                     placeholder="Any theme",
                                 ),
-                                md=3,
+                                md=4,
+                                xl=3,
                             ),
                             dbc.Col(
                                 dcc.Dropdown(
@@ -404,7 +508,8 @@ def comments_card() -> dbc.Card:
                                         {"label": "Not counted", "value": "no"},
                                     ],
                                 ),
-                                md=2,
+                                md=4,
+                                xl=2,
                             ),
                             dbc.Col(
                                 dcc.DatePickerSingle(
@@ -413,17 +518,19 @@ def comments_card() -> dbc.Card:
                                     display_format="YYYY-MM-DD",
                                     clearable=True,
                                 ),
-                                md=2,
+                                md=6,
+                                xl=2,
                             ),
                             dbc.Col(
                                 dbc.Input(
                                     id=ID.C_TEXT,
                                     type="search",
-                                    debounce=True,
+                                    debounce=SEARCH_DEBOUNCE_MS,
                                     placeholder="Text in comment",
                                     size="sm",
                                 ),
-                                md=2,
+                                md=6,
+                                xl=2,
                             ),
                         ],
                         className="g-2 mb-2",
@@ -437,9 +544,11 @@ def comments_card() -> dbc.Card:
                             dashGridOptions={
                                 "localeText": {"noRowsToShow": "No comments match these filters"},
                                 "getRowId": {"function": "params.data.id"},
-                                # draw new rows at once, not on later animation frames:
-                                # never old and new comments on screen together
+                                # draw new rows at once, not on later animation frames, and
+                                # do not animate them in: never old and new comments on
+                                # screen together
                                 "suppressAnimationFrame": True,
+                                "animateRows": False,
                             },
                             getRowId="params.data.id",
                             style={"height": "420px"},
@@ -447,6 +556,7 @@ def comments_card() -> dbc.Card:
                         ),
                         type="default",
                         delay_show=150,
+                        overlay_style=STILL_SHOWN,
                     ),
                 ]
             ),
@@ -462,10 +572,8 @@ def peers_card() -> dbc.Card:
             dbc.CardHeader(html.Span("Peer group", className="fw-semibold")),
             dbc.CardBody(
                 [
-                    dcc.Graph(
-                        id=ID.PEER_HIST,
-                        figure=empty_figure("Select an offer", "NCX rates in the peer group"),
-                        config={"displaylogo": False},
+                    chart(
+                        ID.PEER_HIST, empty_figure("Select an offer", "NCX rates in the peer group")
                     ),
                     html.Div(id=ID.PEER_WORST),
                 ]
@@ -477,12 +585,14 @@ def peers_card() -> dbc.Card:
     )
 
 
-def how_health_card(policy: Policy) -> dbc.Card:
-    """The rules of docs/health.md in plain words, quoting the policy's numbers."""
+def how_health_rules(policy: Policy, window_days: int, as_of: str = "") -> list[str]:
+    """The rules of docs/health.md in plain words, with the policy's numbers and the
+    page's window (and as-of day, when given)."""
     bands = ", ".join(policy.price_band_labels())
-    rules = [
-        f"Window: orders purchased in the {policy.window_days} days up to the as-of day (change it above). "
-        "Cancelled order lines are not orders.",
+    until = f"up to the as-of day ({as_of})" if as_of else "up to the as-of day"
+    return [
+        f"Window: orders purchased in the {window_days} days {until}; change both at the "
+        "top of the page. Cancelled order lines are not orders.",
         "An order is an NCX order when a customer reported a product or listing problem on it by the "
         "as-of day: a return, refund or customer contact for a product, listing or unexplained reason, "
         "or a one-star review. One-star reviews without an order count as one NCX order each, never more "
@@ -493,7 +603,8 @@ def how_health_card(policy: Policy) -> dbc.Card:
         f"Similar offers: offers that sold in the window in the same subcategory and price band ({bands}). "
         f"A group needs at least {policy.min_peer_offers} offers and offers from at least "
         f"{policy.min_other_sellers} other sellers; otherwise it widens to the subcategory, then the "
-        "category, then the whole marketplace. Sellers only ever see peer totals.",
+        "category, then the whole marketplace. Sellers only ever see peer totals. A store with one "
+        "seller's data compares the seller's offers with each other, or with a benchmark file.",
         f"Peer rate: all NCX orders ÷ all orders of the similar offers, this offer left out "
         f"(at least {policy.peer_rate_floor * 100:g} %).",
         f"A {policy.interval_percent} % interval (Wilson score) around the offer's rate says how sure we are.",
@@ -503,60 +614,89 @@ def how_health_card(policy: Policy) -> dbc.Card:
         "Good: its high end is below the peer rate. Fair: anything else.",
         f"Insufficient feedback: poor or very poor, but fewer than {policy.min_commented_ncx_orders} "
         "NCX orders carry a customer comment, so we cannot yet say what is wrong.",
-        "No recent sales: no orders in the window. Deleted listings keep the health they had on the "
-        "day they were deleted.",
-        f"Weeks younger than {policy.return_lag_days} days are drawn as still maturing: their returns "
-        "have not all arrived.",
+        f"No recent sales: no orders in the {window_days}-day window. Deleted listings show in grey "
+        "with the health they had on the day they were deleted.",
+        "Worst first: by health, then by how far the interval's low end is above the peer rate, "
+        "then by the NCX orders beyond the peers' share.",
+        "The trend: a week's rate counts the NCX orders among that week's purchases; the line is "
+        "the trailing 4-week rate with its interval, against the peers' 4-week rate and the middle "
+        f"half of the peers. The health window is shaded. Weeks younger than {policy.return_lag_days} "
+        "days are drawn as still maturing: their returns have not all arrived.",
         "Units from commingled stock (manufacturer barcode) are marked: they may not have been sold by you.",
     ]
-    return dbc.Card(
-        [
-            dbc.CardHeader(
-                dbc.Button(
-                    "How health is determined",
-                    id=ID.HOW_TOGGLE,
-                    color="link",
-                    className="p-0 fw-semibold",
-                )
-            ),
-            dbc.Collapse(
-                dbc.CardBody(html.Ol([html.Li(r) for r in rules], className="small mb-0")),
-                id=ID.HOW_PANEL,
-                is_open=False,
-            ),
-        ],
-        className="mb-3",
+
+
+def how_health_panel(policy: Policy) -> dbc.Offcanvas:
+    """The rules of health in a side panel, opened from the header and from every
+    explanation; its text follows the page's window (a callback fills it)."""
+    return dbc.Offcanvas(
+        html.Ol(
+            [html.Li(r) for r in how_health_rules(policy, 90)],
+            id=ID.HOW_BODY,
+            className="small ps-3",
+        ),
+        id=ID.HOW_PANEL,
+        title="How health is determined",
+        placement="end",
+        is_open=False,
+        scrollable=True,
+        style={"width": "460px"},
     )
 
 
 def layout(
-    *, sellers: list[dict], categories: list[str], policy: Policy, data_version: int = 0
+    *,
+    sellers: list[dict],
+    categories: list[str],
+    policy: Policy,
+    data_version: int = 0,
+    subcategories: list[str] | None = None,
+    days: tuple[date, date] | None = None,
 ) -> html.Div:
     """The whole page. Values are filled from the URL by the state callback on load."""
+    days = days or (date.today(), date.today())
     return html.Div(
         [
             dcc.Location(id=ID.URL, refresh=False),
             dcc.Store(id=ID.SELECTED_OFFER),
             dcc.Store(id=ID.RESOLVE_MODE, data=False),
+            dcc.Store(id=ID.GRID_SORT, data=""),
+            dcc.Store(id=ID.GRID_FOCUS),
+            dcc.Store(id=ID.GRID_FOCUSED),
+            dcc.Store(id=ID.GRID_SORTED),
             dcc.Store(id=ID.GRID_QUERY),
             dcc.Store(id=ID.GRID_REFRESHED),
+            dcc.Store(id=ID.CHART_SAVED),
             importing.dialog(data_version),
-            header(sellers, categories),
+            header(sellers, categories, days),
+            how_health_panel(policy),
             dbc.Container(
                 [
                     dbc.Alert(id=ID.ERROR, color="danger", is_open=False, dismissable=True),
+                    dbc.Alert(
+                        id=ID.LINK_NOTE,
+                        color="warning",
+                        is_open=False,
+                        dismissable=True,
+                        className="small py-2",
+                    ),  # fmt: skip
                     tiles(),
                     html.Div(id=ID.PEER_NOTES, className="peer-notes small mb-2"),
                     dbc.Row(
                         [
-                            dbc.Col(filters(categories, policy.price_band_labels()), lg=2, md=3),
+                            dbc.Col(
+                                filters(
+                                    categories, subcategories or [], policy.price_band_labels()
+                                ),
+                                lg=2,
+                                md=3,
+                            ),
                             dbc.Col(
                                 [
                                     offers_card(show_seller=True),
                                     detail_card(),
                                     peers_card(),
                                     comments_card(),
-                                    how_health_card(policy),
                                 ],
                                 lg=10,
                                 md=9,

@@ -61,7 +61,16 @@ TEMPLATE_NAME = "voc"
 TEMPLATE: dict = {
     "layout": {
         "font": {"family": FONT, "size": 12, "color": "#212529"},
-        "title": {"font": {"size": 14}, "x": 0, "xanchor": "left"},
+        # a small pad: a downloaded image's title does not touch its edge
+        "title": {
+            "font": {"size": 14},
+            "x": 0,
+            "xanchor": "left",
+            "y": 1,
+            "yanchor": "top",
+            "yref": "container",
+            "pad": {"l": 10, "t": 10},
+        },
         "paper_bgcolor": "white",
         "plot_bgcolor": "white",
         "margin": {"l": 56, "r": 16, "t": 40, "b": 40},

@@ -26,6 +26,7 @@ from pathlib import Path
 import plotly.io as pio
 import polars as pl
 
+from engine.demo import SELLER_NAMES
 from engine.health import Viewer
 from engine.service import GridQuery, VocService, action_effects
 from engine.themes import THEME_LABELS
@@ -142,8 +143,6 @@ def figure_json(fig: dict) -> str:
 def viewer_label(viewer: Viewer) -> str:
     """'Seller: Northwind Home (S-DEMO)' or 'Category manager: Home, Kitchen' (plain text)."""
     if viewer.kind == "seller":
-        from engine.demo import SELLER_NAMES
-
         name = SELLER_NAMES.get(viewer.seller_id or "")
         sid = viewer.seller_id or ""
         return f"Seller: {name} ({sid})" if name else f"Seller: {sid}"
@@ -234,7 +233,13 @@ def _offer_block(service: VocService, viewer: Viewer, as_of: date, window: int, 
         effects=action_effects(detail.trend, detail.actions, z=service.policy.z),
         comments=comments,
         figure=print_figure(
-            figures.trend_figure(detail.trend, detail.actions, "Weekly NCX rate vs similar offers")
+            figures.trend_figure(
+                detail.trend,
+                detail.actions,
+                "Weekly NCX rate vs similar offers",
+                figures.health_window(me, window),
+                figures.offer_subtitle(me, window, SELLER_NAMES.get(me["seller_id"])),
+            )
         ),
     )
 

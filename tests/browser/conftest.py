@@ -103,6 +103,29 @@ def serving(store: Path, log: Path):
 
 
 @pytest.fixture(scope="session")
+def service(demo_store):
+    """The engine over the demo store: where the tests' expected values come from."""
+    from engine.service import VocService
+
+    svc = VocService.open(demo_store)
+    yield svc
+    svc.close()
+
+
+@pytest.fixture(scope="session")
+def demo_day(service):
+    return service.latest_day()
+
+
+@pytest.fixture(scope="session")
+def demo_counts(service, demo_day) -> dict[str, int]:
+    """The demo seller's tile counts."""
+    from engine.health import Viewer
+
+    return service.tile_counts(Viewer("seller", "S-DEMO"), demo_day, 90)
+
+
+@pytest.fixture(scope="session")
 def server_url(demo_store, tmp_path_factory) -> str:
     """Base URL (ending in '/') of the app served against the demo store."""
     with serving(demo_store, tmp_path_factory.mktemp("server") / "server.log") as url:

@@ -188,7 +188,7 @@ def test_a_command_line_import_shows_on_the_open_pages_next_click(page, live_sto
     # the next interaction of the page that was open all along sees the new data
     search.fill("NW-NEW")
     search.press("Enter")
-    expect(page.locator("#offers-grid-count")).to_have_text("1 offers match")
+    expect(page.locator("#offers-grid-count")).to_have_text("1 offer matches")
     expect(page.locator("#offers-grid")).to_contain_text("Brand-new reading lamp")
     expected = engine_counts(live_store, "S-DEMO")
     page.locator("#filter-clear").click()

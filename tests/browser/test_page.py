@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from engine.generations import connect_live
 from engine.health import Viewer
-from engine.service import GridQuery, VocService
+from engine.service import GridQuery
 
 pytestmark = pytest.mark.browser
 
@@ -40,23 +40,6 @@ COMMENT_ROWS = "#comments-grid .ag-center-cols-container .ag-row"
 
 
 # --- expected values -------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def service(demo_store):
-    svc = VocService.open(demo_store)
-    yield svc
-    svc.close()
-
-
-@pytest.fixture(scope="module")
-def demo_day(service):
-    return service.latest_day()
-
-
-@pytest.fixture(scope="module")
-def demo_counts(service, demo_day) -> dict[str, int]:
-    return service.tile_counts(Viewer("seller", DEMO), demo_day, 90)
 
 
 @pytest.fixture(scope="module")

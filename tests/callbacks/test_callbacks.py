@@ -60,7 +60,10 @@ def grid_rows(dash_app, service, view=SELLER, health=(), search=""):
     query, count = callback(dash_app, "update_grid_query")(
         *scope(service, view), list(health), [], [], [], [], [], [], [], search
     )
-    response = callback(dash_app, "update_grid_rows")({"startRow": 0, "endRow": 100}, query)
+    response, shown = callback(dash_app, "update_grid_rows")(
+        {"startRow": 0, "endRow": 100}, query, ""
+    )
+    assert shown == count  # the count the grid's rows come with is the query's
     return response, count
 
 
@@ -71,6 +74,23 @@ def test_grid_filters_by_health_and_pages_from_the_server(dash_app, service):
     assert count == f"{response['rowCount']:,} offers match"
     everything, _ = grid_rows(dash_app, service, view="cm")
     assert everything["rowCount"] > 5000 and len(everything["rowData"]) == 100  # one block only
+
+
+def test_grid_rows_asked_before_the_query_store_is_filled_follow_the_address(dash_app, service):
+    """The grid asks for its first block as the page loads; a request left unanswered
+    would keep the grid loading for good, so the address decides until the query exists."""
+    day = service.latest_day().replace(day=1)
+    search = f"?as_of={day}&window=30&category=Home%20%26%20Kitchen&subcategory=Bedding"
+    request = {"startRow": 0, "endRow": 100, "sortModel": [{"colId": "orders", "sort": "asc"}]}
+    response, count = callback(dash_app, "update_grid_rows")(request, None, search)
+    query = GridQuery(
+        categories=("Home & Kitchen",), subcategories=("Bedding",), sort_by="orders",
+        descending=False,
+    )  # fmt: skip
+    expected = service.grid(Viewer("seller", SELLER), day, 30, query)
+    assert 1 < response["rowCount"] == expected.height < 100
+    assert [r["sku"] for r in response["rowData"]] == expected["sku"].to_list()
+    assert count == f"{expected.height} offers match"
 
 
 def test_grid_is_worst_first_and_scoped_to_the_seller(dash_app, service):

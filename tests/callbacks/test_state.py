@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from callbacks import state as st
@@ -14,8 +15,7 @@ BASE = st.defaults("S-DEMO", date(2026, 10, 31))
 
 def test_url_round_trip_keeps_every_field():
     state = st.PageState(
-        view=st.CM,
-        cm_categories=("Home & Kitchen", "Toys & Games"),
+        view="S-1",
         as_of="2026-09-30",
         window=180,
         health=("poor", "very_poor"),
@@ -29,15 +29,81 @@ def test_url_round_trip_keeps_every_field():
         offer="S-1|SKU,1",
         action_required=True,
         resolve=True,
+        sort="ncx_rate:asc",
     )
     query = st.to_query(state, BASE)
-    assert st.parse_query(query, BASE) == state
+    assert st.parse_query(query, BASE) == (state, [])
+    cm = st.PageState(
+        view=st.CM, cm_categories=("Home & Kitchen", "Toys & Games"), as_of="2026-09-30"
+    )
+    assert st.parse_query(st.to_query(cm, BASE), BASE) == (cm, [])
 
 
 def test_defaults_make_an_empty_query_and_junk_is_ignored():
     assert st.to_query(BASE, BASE) == ""
-    junk = st.parse_query("?window=7&health=awful,poor&as_of=yesterday&nope=1", BASE)
+    junk, notes = st.parse_query("?window=7&health=awful,poor&as_of=yesterday&nope=1", BASE)
     assert (junk.window, junk.health, junk.as_of) == (90, ("poor",), BASE.as_of)
+    assert any("'7'" in n and "90 days" in n for n in notes), notes
+    assert any("'yesterday' is not a day" in n for n in notes), notes
+
+
+BOUNDS = st.Bounds(
+    views=frozenset({"S-DEMO", "S-1"}),
+    first_day=date(2025, 11, 1),
+    last_day=date(2026, 10, 31),
+    sortable=frozenset({"ncx_rate", "title"}),
+)
+
+
+def test_a_link_outside_the_data_falls_back_to_the_default_with_a_note():
+    early, notes = st.parse_query("?as_of=2020-01-01", BASE, BOUNDS)
+    assert early.as_of == BASE.as_of
+    assert notes == [
+        "The data covers 2025-11-01 to 2026-10-31; the link's as-of day 2020-01-01 is outside "
+        "it: showing 2026-10-31."
+    ]
+    late, notes = st.parse_query("?as_of=2027-03-01&window=30", BASE, BOUNDS)
+    assert (late.as_of, late.window, len(notes)) == (BASE.as_of, 30, 1)
+    inside, notes = st.parse_query("?as_of=2025-11-01", BASE, BOUNDS)
+    assert (inside.as_of, notes) == ("2025-11-01", [])
+    stranger, notes = st.parse_query("?view=S-NOBODY&offer=S-NOBODY|X", BASE, BOUNDS)
+    assert (stranger.view, stranger.offer) == ("S-DEMO", "")
+    assert notes == ["There is no seller 'S-NOBODY' in this data: showing S-DEMO."]
+    sorted_by_junk, _ = st.parse_query("?sort=password:desc", BASE, BOUNDS)
+    assert sorted_by_junk.sort == ""
+    assert st.parse_query("?sort=title:sideways", BASE, BOUNDS)[0].sort == ""
+    assert st.parse_query("?sort=title:desc", BASE, BOUNDS)[0].sort == "title:desc"
+
+
+def test_a_category_manager_has_one_category_picker():
+    state, _ = st.parse_query("?view=cm&category=Toys", BASE, BOUNDS)
+    assert (state.cm_categories, state.categories) == (("Toys",), ())
+    seller = st.PageState(view=st.CM, as_of="2026-10-31", categories=("Toys",))
+    switched = transition(seller, ID.VIEW_AS, "value", None, None)
+    assert (switched.cm_categories, switched.categories) == (("Toys",), ())
+
+
+def test_a_sort_chosen_on_a_header_and_a_row_opened_from_the_keyboard():
+    sort = {"data": {"kind": "sort", "sort": "ncx_rate:desc"}}
+    by_rate = transition(BASE, ID.GRID, "eventData", None, None, sort)
+    assert by_rate.sort == "ncx_rate:desc"
+    assert st.sort_of(by_rate) == ("ncx_rate", "desc")
+    unsorted = transition(
+        by_rate, ID.GRID, "eventData", None, None, {"data": {"kind": "sort", "sort": ""}}
+    )
+    assert unsorted.sort == ""
+    junk = {"data": {"kind": "sort", "sort": "'; DROP TABLE offers:desc"}}
+    assert transition(BASE, ID.GRID, "eventData", None, None, junk).sort == ""
+    opened = transition(
+        BASE, ID.GRID, "eventData", None, None, {"data": {"kind": "open", "key": "S-1|A"}}
+    )
+    assert (opened.offer, opened.resolve) == ("S-1|A", False)
+    assert st.clear_filters(replace(by_rate, health=("poor",))).sort == "ncx_rate:desc"
+
+
+def test_a_peer_table_click_opens_that_offer():
+    clicked = transition(BASE, {"type": "peer-offer", "key": "S-9|B"}, "n_clicks", None, None)
+    assert clicked.offer == "S-9|B"
 
 
 def test_controls_round_trip():
