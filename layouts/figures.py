@@ -121,6 +121,17 @@ def health_window(me: dict, window_days: int) -> dict:
     }
 
 
+def window_note(window: dict) -> str:
+    """The health window's label on the trend: what the health was computed from."""
+    head = f"Health window, {window['days']} days"
+    if not window.get("n") or window.get("rate") is None:
+        return f"{head}: no orders"
+    peers = window.get("peer_rate")
+    return f"{head}: {window['k']} of {window['n']} orders ({window['rate'] * 100:.1f} %)" + (
+        f" vs {peers * 100:.1f} % for similar offers" if peers is not None else ""
+    )
+
+
 def empty_figure(message: str, title: str = "") -> dict:
     """A blank chart that says why it is blank."""
     return _figure(
@@ -221,7 +232,7 @@ def trend_figure(
             }
         )
     shapes, notes = [], []
-    if window and window.get("n"):
+    if window:
         shapes.append(
             {
                 "type": "rect",
@@ -245,15 +256,7 @@ def trend_figure(
                 "xanchor": "right",
                 "yanchor": "bottom",
                 "showarrow": False,
-                "text": plot_text(
-                    f"Health window, {window['days']} days: {window['k']} of {window['n']} "
-                    f"orders ({window['rate'] * 100:.1f} %)"
-                    + (
-                        f" vs {window['peer_rate'] * 100:.1f} % for similar offers"
-                        if window.get("peer_rate") is not None
-                        else ""
-                    )
-                ),
+                "text": plot_text(window_note(window)),
                 "font": {"size": 11, "color": "#6b5300"},
             }
         )

@@ -451,7 +451,8 @@ def _worst_table(chosen: pl.DataFrame, total: int, show_seller: bool) -> str:
     return (
         "<h2>Worst offers</h2>"
         f'<p class="muted small">{chosen.height} of {total:,} offers in the offers grid\'s '
-        "order (worst health first, then the highest NCX rate); each has its own page.</p>"
+        "order: worst health first, then the most evidence (the interval's low end furthest "
+        "above the peer rate, then the most NCX orders above it); each has its own page.</p>"
         '<table class="list worst" id="worst"><colgroup><col class="c-rank">'
         '<col class="c-health"><col class="c-offer"><col class="c-rate"><col class="c-rate">'
         '<col class="c-orders"><col class="c-reason"></colgroup>'

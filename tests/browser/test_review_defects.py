@@ -401,6 +401,12 @@ def test_how_health_is_determined_follows_the_window_and_opens_from_everywhere(p
     page.locator("#offer-explanation").get_by_text("How is this decided?").click()
     expect(panel).to_be_visible()
     expect(panel).to_contain_text("30-day window")
+    expect(panel).to_have_class(re.compile(r"^(?!.*\bshowing\b).*\bshow\b"))  # slid in
+    page.wait_for_function(
+        "(id) => { const r = document.getElementById(id).getBoundingClientRect();"
+        " return r.right <= window.innerWidth + 0.5 && r.left >= 0; }",
+        arg=ID.HOW_PANEL,
+    )
     shot("32-how-health-30-days")
 
 

@@ -84,6 +84,17 @@ def test_trend_draws_the_4_week_rate_its_interval_peers_orders_and_maturing_week
     assert fig.layout.yaxis2.domain[1] < fig.layout.yaxis.domain[0]  # a strip of its own
 
 
+def test_a_window_without_orders_is_still_marked_and_says_so():
+    quiet = {**WINDOW, "k": 0, "n": 0, "rate": None}
+    fig = go.Figure(
+        figures.trend_figure(trend_frame(), pl.DataFrame(), "Weekly NCX rate", quiet, "SKU A")
+    )
+    assert [sh.x0 for sh in fig.layout.shapes if sh.type == "rect"] == ["2026-09-14"]
+    lines = [sh for sh in fig.layout.shapes if sh.type == "line"]
+    assert [sh.y0 for sh in lines] == [2.0]  # the peers' rate only: the offer has none
+    assert "Health window, 35 days: no orders" in [a.text for a in fig.layout.annotations]
+
+
 def test_chart_text_is_shown_as_text_not_plotly_markup():
     hostile = '<b>bold</b> <a href="https://evil.example">click</a> & co'
     actions = pl.DataFrame(
