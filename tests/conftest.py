@@ -24,3 +24,13 @@ def demo_con(demo_store):
     con = connect_live(demo_store)
     yield con
     con.close()
+
+
+@pytest.fixture(scope="session")
+def service(demo_store):
+    """The engine over the demo store: where the tests' expected values come from."""
+    from engine.service import VocService
+
+    svc = VocService.open(demo_store)
+    yield svc
+    svc.close()

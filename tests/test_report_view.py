@@ -24,13 +24,6 @@ MADE = datetime(2026, 11, 2, 8, 30, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
-def service(demo_store):
-    svc = VocService.open(demo_store)
-    yield svc
-    svc.close()
-
-
-@pytest.fixture(scope="module")
 def seller_report(service) -> str:
     return report_html(
         service,

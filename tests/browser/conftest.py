@@ -103,16 +103,6 @@ def serving(store: Path, log: Path):
 
 
 @pytest.fixture(scope="session")
-def service(demo_store):
-    """The engine over the demo store: where the tests' expected values come from."""
-    from engine.service import VocService
-
-    svc = VocService.open(demo_store)
-    yield svc
-    svc.close()
-
-
-@pytest.fixture(scope="session")
 def demo_day(service):
     return service.latest_day()
 

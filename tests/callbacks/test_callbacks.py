@@ -10,7 +10,7 @@ import pytest
 
 import app as app_module
 from engine.health import Viewer
-from engine.service import GridQuery, VocService
+from engine.service import GridQuery
 
 SELLER = "S-DEMO"
 
@@ -18,11 +18,6 @@ SELLER = "S-DEMO"
 @pytest.fixture(scope="module")
 def dash_app(demo_store):
     return app_module.create_app(demo_store)
-
-
-@pytest.fixture(scope="module")
-def service(demo_store):
-    return VocService.open(demo_store)
 
 
 def callback(dash_app, name: str):
