@@ -22,6 +22,7 @@ import numpy as np
 import polars as pl
 
 from engine import sql, store
+from engine.app_state import ActionError, AppState, check_kind_note
 from engine.generations import Reader, Store
 from engine.health import LEVEL_KEYS, MARKETPLACE, Viewer, offer_health, wilson, wilson_interval
 from engine.policy import DEFAULT_POLICY, DELETED, SHOWN_LEVELS, SHOWN_RANK, Policy
@@ -156,13 +157,16 @@ class VocService:
     prefetch_trends: bool = True
     _prefetch: threading.Thread | None = None
     _reader: Reader | None = None
+    # Seller actions (engine/app_state.py); an in-memory one over a plain connection.
+    app_state: AppState | None = None
+    _actions_synced: int | None = None
 
     @classmethod
     def open(cls, root: str | os.PathLike[str], policy: Policy = DEFAULT_POLICY) -> VocService:
         """Over a store folder's live generation (read-only)."""
         reader = Reader(Store(Path(root)))
         reader.current()  # fail now, not on the first request, when there is no data
-        return cls(reader.current, policy, _reader=reader)
+        return cls(reader.current, policy, _reader=reader, app_state=AppState.beside(root))
 
     @classmethod
     def over(cls, con: duckdb.DuckDBPyConnection, policy: Policy = DEFAULT_POLICY) -> VocService:
@@ -557,12 +561,68 @@ class VocService:
         return pl.DataFrame() if me is None else self._actions(me)
 
     def _actions(self, me: dict) -> pl.DataFrame:
-        params = {"seller_id": me["seller_id"], "sku": me["sku"], "e": me["e"]}
+        """The offer's actions up to its effective day (engine/app_state.py), each with its
+        verdict (engine/verdicts.py) at that day."""
+        from engine.verdicts import action_verdicts
+
+        acts = self.state().actions(seller_id=me["seller_id"], sku=me["sku"], until=me["e"])
         cur = self.cursor()
         try:
-            return cur.sql(sql.load("offer_actions"), params=params).pl()
+            return action_verdicts(cur, acts, as_of=me["e"], policy=self.policy)
         finally:
             cur.close()
+
+    def state(self) -> AppState:
+        """The application state, its imported actions (``source = 'data'``) brought in
+        line with the live generation's ``actions`` table the first time it is seen."""
+        with self._lock:
+            if self.app_state is None:
+                self.app_state = AppState.memory()
+        version, con = self.source()
+        if self._actions_synced != version:
+            cur = con.cursor()
+            try:
+                rows = cur.sql("SELECT seller_id, sku, action_date, action, note FROM actions").pl()
+            finally:
+                cur.close()
+            self.app_state.sync_data(str(version), rows)
+            self._actions_synced = version
+        return self.app_state
+
+    def record_action(
+        self,
+        viewer: Viewer,
+        as_of: date,
+        window_days: int,
+        seller_id: str,
+        sku: str,
+        *,
+        day: date | None,
+        kind: str,
+        note: str | None,
+        source: str = "page",
+        created_by: str | None = None,
+    ) -> int:
+        """Record one action on an offer the viewer may see; its id. ActionError (a
+        sentence for a person) for an offer not visible, an unknown kind, a day after the
+        data's last day or before the offer existed, or a note too long."""
+        me = self.offer(viewer, as_of, window_days, seller_id, sku)
+        if me is None:
+            raise ActionError(f"no offer {sku!r} of seller {seller_id!r} in this view")
+        kind, note = check_kind_note(kind, note)
+        if day is None:
+            raise ActionError("choose the day of the action (YYYY-MM-DD)")
+        first, last = self.day_range()
+        if day > last:
+            raise ActionError(f"{day} is after the last day of the data ({last})")
+        created = me.get("created_at")
+        if created is not None and day < created:
+            raise ActionError(f"{day} is before the offer existed (created {created})")
+        if day < first:
+            raise ActionError(f"{day} is before the first day of the data ({first})")
+        return self.state().add_action(
+            seller_id, sku, day, kind, note, source=source, created_by=created_by
+        )
 
     def offer_detail(
         self, viewer: Viewer, as_of: date, window_days: int, seller_id: str, sku: str
