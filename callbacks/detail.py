@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from dash import Input, Output, html
+from datetime import date
+
+from dash import Input, Output, State, html, no_update
 
 from callbacks import state as st
 from callbacks.offers import SCOPE, scope_state
-from engine.service import action_effects
+from engine.app_state import ActionError
 from layouts import figures
+from layouts.actions import actions_table
 from layouts.ids import ID, how_link
 from layouts.page import badge_style, how_button
 from layouts.theme import STATUS_LABELS, TILE_LABELS
@@ -26,8 +29,9 @@ def register(app, service) -> None:
         Output(ID.DETAIL_BODY, "style"),
         Input(ID.SELECTED_OFFER, "data"),
         *SCOPE,
+        Input(ID.ACTION_SAVED, "data"),
     )
-    def update_offer_detail(offer, view, cats, as_of, window, _version):
+    def update_offer_detail(offer, view, cats, as_of, window, _version, _saved=0):
         state = scope_state(view, cats, as_of, window)
         key = st.offer_key(st.PageState(offer=offer or ""))
         if state is None or key is None:
@@ -42,7 +46,7 @@ def register(app, service) -> None:
         return (
             offer_title(me),
             explanation(me),
-            action_notes(action_effects(trend, actions, z=service.policy.z)),
+            actions_table(actions, service.policy.interval_percent),
             figures.trend_figure(
                 trend,
                 actions,
@@ -54,6 +58,74 @@ def register(app, service) -> None:
             figures.breakdown_figure(detail.breakdown, "theme", "Feedback by theme", narrow),
             SHOWN,
         )
+
+    @app.callback(
+        Output(ID.ACTION_DATE, "date"),
+        Output(ID.ACTION_DATE, "max_date_allowed"),
+        Output(ID.ACTION_FEEDBACK, "children", allow_duplicate=True),
+        Input(ID.SELECTED_OFFER, "data"),
+        Input(ID.AS_OF, "date"),
+        prevent_initial_call="initial_duplicate",
+    )
+    def update_action_date(_offer, as_of):
+        """The form's day: the as-of day, and no later (a new offer clears the feedback)."""
+        return as_of, as_of, ""
+
+    @app.callback(
+        Output(ID.ACTION_FEEDBACK, "children"),
+        Output(ID.ACTION_SAVED, "data"),
+        Output(ID.ACTION_NOTE, "value"),
+        Input(ID.ACTION_SAVE, "n_clicks"),
+        State(ID.SELECTED_OFFER, "data"),
+        State(ID.VIEW_AS, "value"),
+        State(ID.CM_CATEGORIES, "value"),
+        State(ID.AS_OF, "date"),
+        State(ID.WINDOW, "value"),
+        State(ID.ACTION_KIND, "value"),
+        State(ID.ACTION_DATE, "date"),
+        State(ID.ACTION_NOTE, "value"),
+        State(ID.ACTION_SAVED, "data"),
+        prevent_initial_call=True,
+    )
+    def save_action(clicks, offer, view, cats, as_of, window, kind, day, note, saved):
+        """One INSERT per save; the offer is the selected row's, checked against the viewer."""
+        state = scope_state(view, cats, as_of, window)
+        key = st.offer_key(st.PageState(offer=offer or ""))
+        if not clicks or state is None or key is None:
+            return _problem("Select an offer first."), no_update, no_update
+        try:
+            action_id = record_from_page(service, state, key, kind, day, note)
+        except ActionError as err:
+            return _problem(f"Not saved: {err}."), no_update, no_update
+        return (
+            html.Span(f"Saved (action {action_id}).", className="text-success"),
+            (saved or 0) + 1,
+            "",
+        )
+
+
+def record_from_page(service, state: st.PageState, key: tuple[str, str], kind, day, note) -> int:
+    """Record the page's action on the offer ``key`` as the page's viewer; its id."""
+    try:
+        when = date.fromisoformat(str(day)[:10]) if day else None
+    except ValueError:
+        raise ActionError(f"{day!r} is not a day (YYYY-MM-DD)") from None
+    viewer = st.viewer_of(state)
+    return service.record_action(
+        viewer,
+        st.as_of_of(state),
+        state.window,
+        *key,
+        day=when,
+        kind=str(kind or ""),
+        note=note if isinstance(note, str) else None,
+        source="page",
+        created_by=f"page:{viewer.kind}:{viewer.seller_id or ','.join(viewer.categories)}",
+    )
+
+
+def _problem(text: str) -> html.Span:
+    return html.Span(text, className="text-danger")
 
 
 # Hidden without display:none, so plotly measures the real card width when it draws.
@@ -105,31 +177,3 @@ def explanation(me: dict) -> list:
             )
         )
     return parts
-
-
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f} %"
-
-
-def action_notes(effects: list[dict]) -> list:
-    """One line per recorded seller action: NCX rate before vs after, with intervals."""
-    lines = []
-    for e in effects:
-
-        def side(name: str, e=e) -> str:
-            ci = e[f"{name}_ci"]
-            if ci is None:
-                return "no orders"
-            return (
-                f"{_pct(e[f'{name}_rate'])} ({e[f'{name}_k']} of {e[f'{name}_n']}; "
-                f"interval {_pct(ci[0])}–{_pct(ci[1])})"
-            )
-
-        lines.append(
-            html.Div(
-                f"{e['action_date']} {e['action']}"
-                f"{': ' + e['note'] if e.get('note') else ''} — 12 weeks before: "
-                f"{side('before')}; after: {side('after')}"
-            )
-        )
-    return lines

@@ -11,7 +11,9 @@ from datetime import date, timedelta
 
 import polars as pl
 
+from engine.app_state import ACTION_KINDS
 from engine.themes import THEME_LABELS
+from engine.verdicts import VERDICT_LABELS
 from layouts.theme import ACCENT, HEALTH_COLOURS, MATURING, PEER, TEMPLATE
 
 SOURCE_LABELS = {
@@ -61,6 +63,20 @@ def plot_text(text: object) -> str:
     in titles, annotations and hover texts (<b>, <a href>, <br>, &amp; ...), so every
     < > & is written as an entity."""
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def action_hover(action: dict) -> str:
+    """An action's hover text, escaped for plotly: day, kind, verdict (with what is
+    missing) and the note, one per line."""
+    kind = ACTION_KINDS.get(action["action"], action["action"])
+    lines = [f"{action['action_date']}: {kind}"]
+    if action.get("verdict"):
+        verdict = VERDICT_LABELS.get(action["verdict"], action["verdict"])
+        missing = action.get("missing")
+        lines.append(f"Verdict: {verdict}" + (f" ({missing})" if missing else ""))
+    if action.get("note"):
+        lines.append(str(action["note"]))
+    return "<br>".join(plot_text(line) for line in lines)
 
 
 def _band(x: list, upper: pl.Series, lower: pl.Series, colour: str, name: str) -> list[dict]:
@@ -279,7 +295,7 @@ def trend_figure(
                     "opacity": 0.7,
                 }
             )
-    marks = [] if actions.is_empty() else actions.iter_rows(named=True)
+    marks = [] if actions.is_empty() else list(actions.iter_rows(named=True))
     for action in marks:
         day = action["action_date"].isoformat()
         shapes.append(_vline(day, ACTION_COLOUR, 1.5, "dot"))
@@ -292,9 +308,9 @@ def trend_figure(
                 "xanchor": "left",
                 "showarrow": False,
                 "bgcolor": "rgba(255,255,255,0.85)",
-                "text": plot_text(action["action"]),
+                "text": plot_text(ACTION_KINDS.get(action["action"], action["action"])),
                 "font": {"size": 11, "color": ACTION_COLOUR},
-                "hovertext": plot_text(action.get("note") or action["action"]),
+                "hovertext": action_hover(action),
             }
         )
     top = max(
@@ -305,6 +321,21 @@ def trend_figure(
         ]
         or [10.0]
     )
+    y_top = min(100.0, top * 1.08 + 0.5)
+    if marks:  # a marker per action, its kind and verdict in the hover
+        data.append(
+            {
+                "type": "scatter",
+                "x": [a["action_date"].isoformat() for a in marks],
+                "y": [y_top * 0.97] * len(marks),
+                "mode": "markers",
+                "name": "Seller actions",
+                "marker": {"symbol": "diamond", "size": 11, "color": ACTION_COLOUR},
+                "customdata": [action_hover(a) for a in marks],
+                "hovertemplate": "%{customdata}<extra></extra>",
+                "meta": "actions",
+            }
+        )
     fig = _figure(
         title,
         460,
@@ -312,7 +343,7 @@ def trend_figure(
         subtitle=subtitle,
         yaxis={
             "title": {"text": "NCX rate (%)"},
-            "range": [0, min(100.0, top * 1.08 + 0.5)],
+            "range": [0, y_top],
             "ticksuffix": " %",
             "domain": [0.3, 1.0],
         },

@@ -55,6 +55,13 @@ class ID(StrEnum):
     BY_SOURCE = "offer-by-source"
     BY_THEME = "offer-by-theme"
     ACTIONS = "offer-actions"
+    # recording a seller action (layouts/actions.py)
+    ACTION_KIND = "action-kind"
+    ACTION_DATE = "action-date"
+    ACTION_NOTE = "action-note"
+    ACTION_SAVE = "action-save"
+    ACTION_FEEDBACK = "action-feedback"
+    ACTION_SAVED = "action-saved"  # bumped after a save: the detail reads the actions again
     # comments
     COMMENTS_CARD = "comments-card"
     COMMENTS_TITLE = "comments-title"

@@ -11,6 +11,7 @@ from dash import dcc, html
 from engine.policy import WINDOWS, Policy
 from engine.themes import THEME_LABELS
 from layouts import importing
+from layouts.actions import action_form
 from layouts.figures import SOURCE_LABELS, empty_figure
 from layouts.grid import COMMENT_COLUMNS, HEALTH_OPTIONS, offer_columns
 from layouts.ids import ID, chart_download, how_link, tile
@@ -424,7 +425,8 @@ def detail_card() -> dbc.Card:
                             ],
                             className="small text-muted mb-2 clearfix",
                         ),
-                        html.Div(id=ID.ACTIONS, className="small text-muted mb-2"),
+                        html.Div(id=ID.ACTIONS, className="small mb-2"),
+                        action_form(),
                         chart(
                             ID.TREND, empty_figure("Select an offer", "Weekly NCX rate vs peers")
                         ),

@@ -26,10 +26,12 @@ from pathlib import Path
 import plotly.io as pio
 import polars as pl
 
+from engine.app_state import ACTION_KINDS
 from engine.demo import SELLER_NAMES
 from engine.health import Viewer
-from engine.service import GridQuery, VocService, action_effects
+from engine.service import GridQuery, VocService
 from engine.themes import THEME_LABELS
+from engine.verdicts import MIN_AFTER_ORDERS, MIN_AFTER_WEEKS
 from layouts import figures
 from layouts.theme import HEALTH_COLOURS, STATUS_LABELS, TILE_LABELS, TILE_LEVELS
 
@@ -95,9 +97,8 @@ SOURCE_WORDS = {
 VERDICTS = {
     "improved": ("▼", "Improved"),
     "worse": ("▲", "Worse"),
-    "unclear": ("≈", "No clear change yet"),
-    "early": ("…", "Too early to tell"),
-    "no_before": ("–", "Nothing to compare with"),
+    "no_clear_change": ("≈", "No clear change"),
+    "not_enough_data": ("…", "Not enough data yet"),
 }
 CSP = (
     "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
@@ -184,18 +185,8 @@ def worst_offers(grid: pl.DataFrame, n: int = WORST) -> pl.DataFrame:
 
 
 def verdict(effect: dict) -> str:
-    """improved / worse / unclear / early / no_before: the after-interval against the
-    before-interval (a change only when they do not overlap)."""
-    if not effect["after_n"]:
-        return "early"
-    if not effect["before_n"]:
-        return "no_before"
-    (b_lo, b_hi), (a_lo, a_hi) = effect["before_ci"], effect["after_ci"]
-    if a_hi < b_lo:
-        return "improved"
-    if a_lo > b_hi:
-        return "worse"
-    return "unclear"
+    """The action's verdict by DESIGN.md 4.5 (computed in engine/verdicts.py)."""
+    return effect["verdict"]
 
 
 @dataclass(frozen=True)
@@ -230,7 +221,7 @@ def _offer_block(service: VocService, viewer: Viewer, as_of: date, window: int, 
         trend=detail.trend,
         breakdown=detail.breakdown,
         actions=detail.actions,
-        effects=action_effects(detail.trend, detail.actions, z=service.policy.z),
+        effects=detail.actions.to_dicts(),
         comments=comments,
         figure=print_figure(
             figures.trend_figure(
@@ -255,8 +246,7 @@ def _recorded_actions(
         actions = service.actions(viewer, as_of, window, row["seller_id"], row["sku"])
         if actions.is_empty():
             continue
-        trend = service.trend(viewer, as_of, window, row["seller_id"], row["sku"])
-        for effect in action_effects(trend, actions, z=service.policy.z):
+        for effect in actions.to_dicts():  # each with its verdict (engine/verdicts.py)
             out.append({**effect, "offer": row})
     out.sort(key=lambda e: (e["action_date"], e["offer"]["sku"]), reverse=True)
     return out, scanned.height
@@ -465,11 +455,11 @@ def _worst_table(chosen: pl.DataFrame, total: int, show_seller: bool) -> str:
 
 
 def _side(effect: dict, side: str) -> str:
-    ci = effect[f"{side}_ci"]
-    if ci is None or not effect[f"{side}_n"]:
-        return '<span class="muted">no settled orders</span>'
-    low, high = (f"{v * 100:.1f}" for v in ci)
-    k, n = effect[f"{side}_k"], effect[f"{side}_n"]
+    n = effect[f"{side}_orders"]
+    if not n:
+        return '<span class="muted">no matured orders</span>'
+    low, high = (f"{effect[f'{side}_{b}'] * 100:.1f}" for b in ("low", "high"))
+    k = effect[f"{side}_ncx_orders"]
     return (
         f"{pct(effect[f'{side}_rate'])}"
         f'<div class="muted small nowrap">{k:,} of {n:,}</div>'
@@ -480,7 +470,15 @@ def _side(effect: dict, side: str) -> str:
 def _verdict(effect: dict) -> str:
     key = verdict(effect)
     symbol, word = VERDICTS[key]
-    return f'<span class="verdict {key}"><span aria-hidden="true">{symbol}</span> {word}</span>'
+    missing = effect.get("missing")
+    why = f'<div class="muted small">{esc(missing)}</div>' if missing else ""
+    return (
+        f'<span class="verdict {key}"><span aria-hidden="true">{symbol}</span> {word}</span>' + why
+    )
+
+
+def _kind(effect: dict) -> str:
+    return ACTION_KINDS.get(effect["action"], effect["action"])
 
 
 def _note(effect: dict) -> str:
@@ -496,7 +494,7 @@ def _action_rows(actions: list[dict]) -> str:
             f'<tr data-sku="{esc(offer["sku"])}"><td class="nowrap">{e["action_date"]}</td>'
             f'<td class="offer-cell"><span class="muted">{esc(offer["sku"])}</span> · '
             f"{esc(offer['title'] or '')}</td>"
-            f"<td>{esc(e['action'])}{_note(e)}</td>"
+            f"<td>{esc(_kind(e))}{_note(e)}</td>"
             f"<td>{_side(e, 'before')}</td><td>{_side(e, 'after')}</td>"
             f"<td>{_verdict(e)}</td></tr>"
         )
@@ -504,7 +502,7 @@ def _action_rows(actions: list[dict]) -> str:
         '<table class="list actions"><colgroup><col class="c-day">'
         '<col class="c-offer"><col class="c-action"><col class="c-side"><col class="c-side">'
         '<col class="c-verdict"></colgroup><thead><tr><th>Day</th><th>Offer</th>'
-        "<th>Action</th><th>12 weeks before</th><th>12 weeks after</th><th>Verdict</th>"
+        "<th>Action</th><th>8 weeks before</th><th>After (matured)</th><th>Verdict</th>"
         "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
     )
 
@@ -529,10 +527,12 @@ def _actions_table(
     return (
         title
         + _action_rows(shown)
-        + f'<p class="foot">NCX rate (NCX orders of orders) of the purchases in the 12 weeks '
-        "before and after each action, weeks whose returns are still arriving left out, with "
-        f"its {interval} % interval. Improved: the interval after lies wholly below the one "
-        f"before; worse: wholly above; otherwise no clear change yet.{limited}</p></div>"
+        + '<p class="foot">NCX rate (NCX orders of orders) of the purchases in the 8 weeks '
+        "before each action and of those after it whose returns have had time to arrive, "
+        f"each with its {interval} % interval. Improved: the {interval} % interval of the "
+        "difference (before minus after) lies wholly above zero; worse: wholly below; "
+        f"otherwise no clear change. Not enough data yet: fewer than {MIN_AFTER_WEEKS} "
+        f"matured weeks or {MIN_AFTER_ORDERS} orders after the action.{limited}</p></div>"
     )
 
 
@@ -594,13 +594,13 @@ def _offer_actions(effects: list[dict]) -> str:
     if not effects:
         return '<p class="none">No action recorded for this offer yet.</p>'
     rows = "".join(
-        f'<tr><td class="nowrap">{e["action_date"]}</td><td>{esc(e["action"])}{_note(e)}</td>'
+        f'<tr><td class="nowrap">{e["action_date"]}</td><td>{esc(_kind(e))}{_note(e)}</td>'
         f"<td>{_side(e, 'before')}</td><td>{_side(e, 'after')}</td><td>{_verdict(e)}</td></tr>"
         for e in effects
     )
     return (
-        '<table class="list"><thead><tr><th>Day</th><th>Action</th><th>12 weeks before</th>'
-        "<th>12 weeks after</th><th>Verdict</th></tr></thead><tbody>" + rows + "</tbody></table>"
+        '<table class="list"><thead><tr><th>Day</th><th>Action</th><th>8 weeks before</th>'
+        "<th>After (matured)</th><th>Verdict</th></tr></thead><tbody>" + rows + "</tbody></table>"
     )
 
 

@@ -107,7 +107,10 @@ def test_chart_text_is_shown_as_text_not_plotly_markup():
     assert fig.layout.title.text.startswith(f"{escaped}<br><span")
     assert fig.layout.title.text.endswith(f">{escaped}</span>")
     note = next(a for a in fig.layout.annotations if "bold" in a.text)
-    assert note.text == escaped and note.hovertext == escaped
+    assert note.text == escaped
+    assert note.hovertext == f"2026-09-21: {escaped}<br>{escaped}"
+    marker = next(t for t in fig.data if t.name == "Seller actions")
+    assert marker.customdata[0] == note.hovertext
     assert go.Figure(figures.empty_figure(hostile)).layout.annotations[0].text == escaped
 
 
@@ -156,3 +159,25 @@ def test_every_figure_uses_the_one_template():
     ]
     assert all(f["layout"]["template"] is TEMPLATE for f in figs)
     go.Figure(figures.empty_figure("nothing"))  # valid
+
+
+def test_action_markers_carry_kind_and_verdict_in_their_hover():
+    actions = pl.DataFrame(
+        {
+            "action_date": [date(2026, 9, 21), date(2026, 10, 5)],
+            "action": ["changed_supplier", "other"],
+            "note": ["New <factory> & batch", None],
+            "verdict": ["improved", "not_enough_data"],
+            "missing": ["", "needs 3 more matured weeks"],
+        }
+    )
+    fig = go.Figure(figures.trend_figure(trend_frame(), actions, "t", WINDOW, "s"))
+    marker = next(t for t in fig.data if t.name == "Seller actions")
+    assert list(marker.x) == ["2026-09-21", "2026-10-05"]
+    assert marker.customdata[0] == (
+        "2026-09-21: Changed supplier<br>Verdict: Improved<br>New &lt;factory&gt; &amp; batch"
+    )
+    assert marker.customdata[1] == (
+        "2026-10-05: Other<br>Verdict: Not enough data yet (needs 3 more matured weeks)"
+    )
+    assert max(marker.y) <= fig.layout.yaxis.range[1]
