@@ -4,6 +4,7 @@ python app.py                      serve the page (builds the demo on first star
 python app.py import FILE ...      add Seller Central reports or canonical files to the store
 python app.py report --as-of D ... print health per offer as CSV or JSON
 python app.py demo [--scale X]     rebuild the store with the demo marketplace
+python app.py action add|list|remove  record, list or remove seller actions
 python app.py snapshot --out F.pdf the report view as PDF (or PNG) by the system Chromium
 
 --store FOLDER may also follow the command. python app.py COMMAND --help explains it.
@@ -190,6 +191,12 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--format", choices=("csv", "json"), default="csv", help="output format (default csv)"
     )
+    r.add_argument(
+        "--actions",
+        action="store_true",
+        help="instead, one row per seller action with its before/after NCX rates, intervals "
+        "and verdict (improved, no_clear_change, worse, not_enough_data)",
+    )
 
     d = sub.add_parser(
         "demo",
@@ -221,8 +228,9 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     n = _snapshot_parser(sub)
+    a = _action_parser(sub)
 
-    for sp in (s, i, r, d, n):  # --store is accepted after the command too
+    for sp in (s, i, r, d, n, a, *a.commands):  # --store is accepted after the command too
         sp.add_argument("--store", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return p
 
@@ -294,6 +302,62 @@ def _snapshot(store_root: Path, args) -> int:
     )
 
 
+# --- action: seller actions in the application state (engine/app_state.py) -------------
+
+
+def _action_parser(sub) -> argparse.ArgumentParser:
+    from engine.app_state import ACTION_KINDS, NOTE_MAX_CHARS
+
+    a = sub.add_parser(
+        "action",
+        help="record, list or remove seller actions (shown on the trend, with verdicts)",
+        description="Seller actions, kept in the store folder's application state "
+        "(app_state.sqlite), which imports never replace. Exit status 0, 2 for bad input "
+        "(said why), 1 when `remove` finds no such action.",
+    )
+    what = a.add_subparsers(dest="action_command", metavar="add|list|remove", required=True)
+    add = what.add_parser(
+        "add",
+        help="record an action on an offer",
+        description="Record an action. The offer must be in the store, the day on or before "
+        "the data's last day and not before the offer was created.",
+    )
+    add.add_argument("--seller", required=True, metavar="ID", help="the offer's seller id")
+    add.add_argument("--sku", required=True, metavar="SKU", help="the offer's SKU")
+    add.add_argument("--date", required=True, type=_date, metavar="YYYY-MM-DD", help="its day")
+    add.add_argument("--kind", required=True, choices=tuple(ACTION_KINDS), help="what was done")
+    add.add_argument("--note", metavar="TEXT", help=f"a note, at most {NOTE_MAX_CHARS} chars")
+    ls = what.add_parser("list", help="print the actions as CSV or JSON")
+    ls.add_argument("--seller", metavar="ID", help="only this seller's actions")
+    ls.add_argument("--sku", metavar="SKU", help="only this SKU's actions")
+    ls.add_argument("--format", choices=("csv", "json"), default="csv", help="default csv")
+    rm = what.add_parser(
+        "remove",
+        help="remove a recorded action by its id",
+        description="Remove an action recorded on the page or with `action add` (its id is "
+        "in `action list`). Actions that came with the data are removed by importing it "
+        "without them.",
+    )
+    rm.add_argument("id", type=int, metavar="ID", help="the action's id")
+    a.commands = (add, ls, rm)  # type: ignore[attr-defined]
+    return a
+
+
+def _action(store_root: Path, args) -> int:
+    verb = args.action_command
+    return commands.run_action(
+        store_root,
+        verb,
+        seller_id=getattr(args, "seller", None),
+        sku=getattr(args, "sku", None),
+        day=getattr(args, "date", None),
+        kind=getattr(args, "kind", None),
+        note=getattr(args, "note", None),
+        action_id=getattr(args, "id", None),
+        fmt=getattr(args, "format", "csv"),
+    )
+
+
 def _import_files(args) -> list[InputFile]:
     files = [InputFile(f) for f in args.files]
     files += [InputFile(f, "catalogue") for f in args.catalogue]
@@ -333,7 +397,10 @@ def main(argv: list[str] | None = None) -> int:
             category=args.category,
             data_dir=args.data,
             fmt=args.format,
+            actions=args.actions,
         )
+    if command == "action":
+        return _action(store_root, args)
     if command == "snapshot":
         return _snapshot(store_root, args)
     if command == "demo":

@@ -170,8 +170,11 @@ def run_report(
     data_dir: Path | None,
     fmt: str,
     out: TextIO = sys.stdout,
+    actions: bool = False,
 ) -> int:
-    """Print the per-offer report. ``data_dir`` imports its files into a temporary store."""
+    """Print the per-offer report (``actions``: the per-action report instead). ``data_dir``
+    imports its files into a temporary store."""
+    generation = None
     if data_dir is not None:
         files = data_files(data_dir) if data_dir.is_dir() else []
         if not files:
@@ -186,7 +189,7 @@ def run_report(
     else:
         assert store_root is not None
         try:
-            _, con = Store(store_root).connect()
+            generation, con = Store(store_root).connect()
         except StoreError as err:
             print(f"{err}: run `python app.py demo` or `import` first", file=sys.stderr)
             return 2
@@ -195,9 +198,15 @@ def run_report(
         if problem:
             print(problem, file=sys.stderr)
             return 2
-        frame = report_frame(
-            con, as_of=as_of, window_days=window_days, seller_id=seller_id, category=category
-        )
+        if actions:
+            frame = _actions_frame(
+                con, store_root if data_dir is None else None, generation,
+                as_of=as_of, window_days=window_days, seller_id=seller_id, category=category,
+            )  # fmt: skip
+        else:
+            frame = report_frame(
+                con, as_of=as_of, window_days=window_days, seller_id=seller_id, category=category
+            )
     finally:
         con.close()
     try:
@@ -233,3 +242,75 @@ def _quiet_stdout() -> None:
     """After a closed pipe, point stdout at /dev/null so the exit flush does not fail."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
+
+
+# --- seller actions (engine/actions.py, engine/app_state.py) ----------------------------
+
+
+def _actions_frame(con, store_root: Path | None, generation: int | None, **options):
+    """``report --actions``: the store's application state, or for a temporary store
+    (``--data``) one in memory holding the actions of its files."""
+    from engine.actions import actions_report, synced
+    from engine.app_state import AppState
+
+    state = AppState.memory() if store_root is None else AppState.beside(store_root)
+    return actions_report(con, synced(state, con, generation or "data"), **options)
+
+
+def run_action(
+    store_root: Path,
+    command: str,
+    *,
+    seller_id: str | None = None,
+    sku: str | None = None,
+    day: date | None = None,
+    kind: str | None = None,
+    note: str | None = None,
+    action_id: int | None = None,
+    fmt: str = "csv",
+    out: TextIO = sys.stdout,
+) -> int:
+    """``action add|list|remove``. Exit code 0, 2 for bad input (said on stderr), 1 when
+    ``remove`` finds no such recorded action."""
+    from engine.actions import check_action, synced
+    from engine.app_state import ActionError, AppState
+
+    try:
+        generation, con = Store(store_root).connect()
+    except StoreError as err:
+        print(f"{err}: run `python app.py demo` or `import` first", file=sys.stderr)
+        return 2
+    try:
+        state = synced(AppState.beside(store_root), con, generation)
+        if command == "add":
+            assert seller_id is not None and sku is not None
+            try:
+                kind, note = check_action(con, seller_id, sku, day, kind or "", note)
+                new = state.add_action(
+                    seller_id, sku, day, kind, note, source="cli",  # type: ignore[arg-type]
+                    created_by=f"cli:{os.environ.get('USER', '')}",
+                )  # fmt: skip
+            except ActionError as err:
+                print(f"action not recorded: {err}", file=sys.stderr)
+                return 2
+            print(f"recorded action {new}: {seller_id} {sku} {day} {kind}", file=out)
+            return 0
+        if command == "remove":
+            if not state.remove_action(int(action_id or 0)):
+                print(
+                    f"no recorded action {action_id} (actions that came with the data are "
+                    "removed by importing the data without them)",
+                    file=sys.stderr,
+                )
+                return 1
+            print(f"removed action {action_id}", file=out)
+            return 0
+        frame = state.actions(seller_id=seller_id, sku=sku)
+    finally:
+        con.close()
+    try:
+        write_report(frame, out, fmt)
+        out.flush()
+    except BrokenPipeError:
+        _quiet_stdout()
+    return 0

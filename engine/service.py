@@ -22,7 +22,8 @@ import numpy as np
 import polars as pl
 
 from engine import sql, store
-from engine.app_state import ActionError, AppState, check_kind_note
+from engine.actions import check_action
+from engine.app_state import ActionError, AppState
 from engine.generations import Reader, Store
 from engine.health import LEVEL_KEYS, MARKETPLACE, Viewer, offer_health, wilson, wilson_interval
 from engine.policy import DEFAULT_POLICY, DELETED, SHOWN_LEVELS, SHOWN_RANK, Policy
@@ -609,17 +610,11 @@ class VocService:
         me = self.offer(viewer, as_of, window_days, seller_id, sku)
         if me is None:
             raise ActionError(f"no offer {sku!r} of seller {seller_id!r} in this view")
-        kind, note = check_kind_note(kind, note)
-        if day is None:
-            raise ActionError("choose the day of the action (YYYY-MM-DD)")
-        first, last = self.day_range()
-        if day > last:
-            raise ActionError(f"{day} is after the last day of the data ({last})")
-        created = me.get("created_at")
-        if created is not None and day < created:
-            raise ActionError(f"{day} is before the offer existed (created {created})")
-        if day < first:
-            raise ActionError(f"{day} is before the first day of the data ({first})")
+        cur = self.cursor()
+        try:
+            kind, note = check_action(cur, seller_id, sku, day, kind, note)
+        finally:
+            cur.close()
         return self.state().add_action(
             seller_id, sku, day, kind, note, source=source, created_by=created_by
         )
