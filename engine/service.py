@@ -25,7 +25,7 @@ from engine import sql, store
 from engine.actions import check_action
 from engine.app_state import ActionError, AppState
 from engine.generations import Reader, Store
-from engine.health import LEVEL_KEYS, MARKETPLACE, Viewer, offer_health, wilson, wilson_interval
+from engine.health import LEVEL_KEYS, MARKETPLACE, Viewer, offer_health, wilson
 from engine.policy import DEFAULT_POLICY, DELETED, SHOWN_LEVELS, SHOWN_RANK, Policy
 
 log = logging.getLogger(__name__)
@@ -836,36 +836,3 @@ def _column_filter(column: str, op: str, value: str, scale: float = 1.0) -> pl.E
         }[op]
     return pl.lit(True)
 
-
-def action_effects(
-    trend: pl.DataFrame, actions: pl.DataFrame, *, z: float, weeks: int = 12
-) -> list[dict]:
-    """Each recorded action with the offer's NCX rate in the ``weeks`` weeks of purchases
-    before and after it (matured weeks only), and their intervals.
-
-    ``trend`` and ``actions``: one offer's ``VocService.trend`` and ``VocService.actions``
-    (already scoped to the viewer). Returns dicts: action_date, action, note, before_k,
-    before_n, before_rate, before_ci, after_k, after_n, after_rate, after_ci (rate and ci
-    None without orders).
-    """
-    if actions.is_empty() or trend.is_empty():
-        return []
-    matured = trend.filter(~pl.col("maturing"))
-    span = timedelta(weeks=weeks)
-    out = []
-    for a in actions.iter_rows(named=True):
-        day = a["action_date"]
-        sides = {
-            "before": matured.filter(
-                (pl.col("week") + timedelta(days=6) < day) & (pl.col("week") >= day - span)
-            ),
-            "after": matured.filter((pl.col("week") >= day) & (pl.col("week") < day + span)),
-        }
-        row = dict(a)
-        for side, frame in sides.items():
-            k, n = int(frame["ncx_orders"].sum()), int(frame["orders"].sum())
-            row[f"{side}_k"], row[f"{side}_n"] = k, n
-            row[f"{side}_rate"] = k / n if n else None
-            row[f"{side}_ci"] = wilson_interval(k, n, z=z)
-        out.append(row)
-    return out

@@ -12,6 +12,7 @@ import pytest
 
 import app as app_module
 from engine import pipeline
+from engine.app_state import ACTION_KINDS
 from engine.health import Viewer
 from engine.service import GridQuery, VocService
 from reporting import document
@@ -108,20 +109,20 @@ def test_actions_and_their_verdicts(service, seller_report):
     rows = re.findall(r'<tr data-sku="([^"]+)"><td class="nowrap">([\d-]+)</td>', table)
     assert rows == [(sku, d.isoformat()) for d, sku, _, _ in recorded]
     for _, _, action, note in recorded:
-        assert html.escape(action) in table and html.escape(note) in table
+        assert html.escape(ACTION_KINDS[action]) in table and html.escape(note) in table
     verdicts = re.findall(r'<span class="verdict (\w+)">', table)
     assert len(verdicts) == 5 and set(verdicts) <= set(document.VERDICTS)
     assert "improved" in verdicts  # the demo's fixes worked
     assert 'id="earlier-actions"' not in seller_report
 
 
-def test_verdict_needs_intervals_that_do_not_overlap():
-    base = {"before_n": 100, "after_n": 100, "before_ci": (0.10, 0.20)}
-    assert verdict({**base, "after_ci": (0.01, 0.05)}) == "improved"
-    assert verdict({**base, "after_ci": (0.25, 0.40)}) == "worse"
-    assert verdict({**base, "after_ci": (0.08, 0.15)}) == "unclear"
-    assert verdict({**base, "after_n": 0, "after_ci": None}) == "early"
-    assert verdict({**base, "before_n": 0, "after_ci": (0.0, 0.1)}) == "no_before"
+def test_report_verdicts_are_the_engines():
+    """The report shows engine/verdicts.py's verdict, with what is missing."""
+    row = {"verdict": "not_enough_data", "missing": "needs 3 more matured weeks"}
+    assert verdict(row) == "not_enough_data"
+    assert set(document.VERDICTS) == {"improved", "no_clear_change", "worse", "not_enough_data"}
+    shown = document._verdict(row)
+    assert "Not enough data yet" in shown and "needs 3 more matured weeks" in shown
 
 
 EXTERNAL = re.compile(r"""(?:src|href|action)\s*=\s*["']?\s*(?:[a-z]+:)?//""", re.IGNORECASE)

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from engine.health import Viewer
-from engine.service import TREND_WEEKS, GridQuery, VocService, WeeklyIndex, action_effects
+from engine.service import TREND_WEEKS, GridQuery, VocService, WeeklyIndex
 
 SELLER = Viewer("seller", "S-DEMO")
 CM = Viewer("category_manager")
@@ -95,11 +95,11 @@ def test_trend_weeks_peer_band_and_maturing(svc):
 
 def test_fix_shows_a_lower_rate_after_the_action(svc):
     day = svc.latest_day()
-    args = (SELLER, day, 90, "S-DEMO", "NW-APP-053")
-    effects = action_effects(svc.trend(*args), svc.actions(*args), z=svc.policy.z)
-    assert effects and effects[0]["action"] == "changed supplier"
-    assert effects[0]["after_rate"] < effects[0]["before_rate"]
-    assert effects[0]["after_ci"][1] < effects[0]["before_ci"][0]
+    acts = svc.actions(SELLER, day, 90, "S-DEMO", "NW-APP-053")
+    fix = acts.row(0, named=True)
+    assert fix["action"] == "changed_supplier" and fix["source"] == "data"
+    assert fix["after_rate"] < fix["before_rate"]
+    assert fix["verdict"] == "improved" and fix["difference_low"] > 0
 
 
 def test_weekly_index_gives_the_same_weeks_as_the_query(svc):
