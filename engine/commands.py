@@ -268,13 +268,14 @@ def run_action(
     note: str | None = None,
     action_id: int | None = None,
     fmt: str = "csv",
-    out: TextIO = sys.stdout,
+    out: TextIO | None = None,
 ) -> int:
     """``action add|list|remove``. Exit code 0, 2 for bad input (said on stderr), 1 when
     ``remove`` finds no such recorded action."""
     from engine.actions import check_action, synced
     from engine.app_state import ActionError, AppState
 
+    out = out or sys.stdout
     try:
         generation, con = Store(store_root).connect()
     except StoreError as err:
