@@ -60,8 +60,8 @@ def register(app, service) -> None:
         )
 
     @app.callback(
-        Output(ID.ACTION_DATE, "date"),
-        Output(ID.ACTION_DATE, "max_date_allowed"),
+        Output(ID.ACTION_DATE, "value"),
+        Output(ID.ACTION_DATE, "max"),
         Output(ID.ACTION_FEEDBACK, "children", allow_duplicate=True),
         Input(ID.SELECTED_OFFER, "data"),
         Input(ID.AS_OF, "date"),
@@ -82,7 +82,7 @@ def register(app, service) -> None:
         State(ID.AS_OF, "date"),
         State(ID.WINDOW, "value"),
         State(ID.ACTION_KIND, "value"),
-        State(ID.ACTION_DATE, "date"),
+        State(ID.ACTION_DATE, "value"),
         State(ID.ACTION_NOTE, "value"),
         State(ID.ACTION_SAVED, "data"),
         prevent_initial_call=True,

@@ -30,31 +30,44 @@ def action_form() -> html.Div:
             dbc.Row(
                 [
                     dbc.Col(
-                        dcc.Dropdown(
-                            id=ID.ACTION_KIND,
-                            options=[{"label": v, "value": k} for k, v in ACTION_KINDS.items()],
-                            value="edited_detail_page",
-                            clearable=False,
-                            searchable=False,
-                        ),
+                        [
+                            html.Label(
+                                "What was done",
+                                htmlFor=ID.ACTION_KIND,
+                                className="visually-hidden",
+                            ),
+                            dbc.Select(
+                                id=ID.ACTION_KIND,
+                                options=[{"label": v, "value": k} for k, v in ACTION_KINDS.items()],
+                                value="edited_detail_page",
+                                size="sm",
+                            ),
+                        ],
                         md=3,
                     ),
                     dbc.Col(
-                        dcc.DatePickerSingle(
-                            id=ID.ACTION_DATE,
-                            display_format="YYYY-MM-DD",
-                            first_day_of_week=1,
-                            clearable=False,
-                        ),
+                        # a native date picker: its value is YYYY-MM-DD, set to the as-of day
+                        [
+                            html.Label(
+                                "Day of the action",
+                                htmlFor=ID.ACTION_DATE,
+                                className="visually-hidden",
+                            ),
+                            dbc.Input(id=ID.ACTION_DATE, type="date", size="sm"),
+                        ],
                         width="auto",
                     ),
                     dbc.Col(
-                        dbc.Input(
-                            id=ID.ACTION_NOTE,
-                            placeholder="What did you change? (optional)",
-                            maxLength=NOTE_MAX_CHARS,
-                            type="text",
-                        ),
+                        [
+                            html.Label("Note", htmlFor=ID.ACTION_NOTE, className="visually-hidden"),
+                            dbc.Input(
+                                id=ID.ACTION_NOTE,
+                                placeholder="What did you change? (optional)",
+                                maxLength=NOTE_MAX_CHARS,
+                                type="text",
+                                size="sm",
+                            ),
+                        ],
                     ),
                     dbc.Col(
                         dbc.Button("Save", id=ID.ACTION_SAVE, color="primary", size="sm"),
