@@ -190,6 +190,12 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--format", choices=("csv", "json"), default="csv", help="output format (default csv)"
     )
+    r.add_argument(
+        "--at-risk",
+        action="store_true",
+        help="only the offers at risk (early warning: a recent surge above the peers or a "
+        "cluster of one theme while the health is still fair or better), with at_risk_reason",
+    )
 
     d = sub.add_parser(
         "demo",
@@ -333,6 +339,7 @@ def main(argv: list[str] | None = None) -> int:
             category=args.category,
             data_dir=args.data,
             fmt=args.format,
+            at_risk=args.at_risk,
         )
     if command == "snapshot":
         return _snapshot(store_root, args)

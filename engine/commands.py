@@ -170,8 +170,10 @@ def run_report(
     data_dir: Path | None,
     fmt: str,
     out: TextIO = sys.stdout,
+    at_risk: bool = False,
 ) -> int:
-    """Print the per-offer report. ``data_dir`` imports its files into a temporary store."""
+    """Print the per-offer report. ``data_dir`` imports its files into a temporary store.
+    ``at_risk``: only the offers at risk, with their ``at_risk_reason``."""
     if data_dir is not None:
         files = data_files(data_dir) if data_dir.is_dir() else []
         if not files:
@@ -196,10 +198,17 @@ def run_report(
             print(problem, file=sys.stderr)
             return 2
         frame = report_frame(
-            con, as_of=as_of, window_days=window_days, seller_id=seller_id, category=category
+            con,
+            as_of=as_of,
+            window_days=window_days,
+            seller_id=seller_id,
+            category=category,
+            at_risk=at_risk,
         )
     finally:
         con.close()
+    if at_risk and frame.is_empty():
+        print("no offers at risk", file=sys.stderr)  # the header (CSV) or [] still printed
     try:
         write_report(frame, out, fmt)
         out.flush()

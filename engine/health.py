@@ -16,8 +16,8 @@ import polars as pl
 
 from engine import ncx, risk
 from engine.policy import DEFAULT_POLICY, HEALTH_RANK, PEER_LEVELS, Policy
-from engine.store import has_table, latest_day
 from engine.stats import wilson, wilson_interval  # noqa: F401  (re-exported)
+from engine.store import has_table, latest_day
 
 LEVEL_KEYS: dict[str, tuple[str, ...]] = {
     "price_band": ("category", "subcategory", "price_band"),

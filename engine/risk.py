@@ -56,9 +56,7 @@ def clusters(
         con.unregister("eval_days")
 
 
-def recent_metrics(
-    con: duckdb.DuckDBPyConnection, days: list, *, policy: Policy
-) -> pl.DataFrame:
+def recent_metrics(con: duckdb.DuckDBPyConnection, days: list, *, policy: Policy) -> pl.DataFrame:
     """``e, seller_id, sku, n30, k30`` of every offer with orders in the recent days
     ``[e - risk_recent_days + 1, e]`` (k capped at n)."""
     orders, by_theme = ncx.window_metrics(con, days, window_days=policy.risk_recent_days)
@@ -91,7 +89,9 @@ def recent_peer_rates(
     pop = population.join(recent, on=keys, how="left").with_columns(
         pl.col("n30", "k30").fill_null(0)
     )
-    own = targets.select(*keys, "peer_level", "peer_offers", "category", "subcategory", "price_band")
+    own = targets.select(
+        *keys, "peer_level", "peer_offers", "category", "subcategory", "price_band"
+    )
     own = own.join(pop.select(*keys, "n30", "k30", member=pl.lit(True)), on=keys, how="left")
     parts = []
     for level, cols in level_keys.items():
@@ -111,9 +111,7 @@ def recent_peer_rates(
     other_k = pl.col("s_k") - pl.when(member).then(pl.col("k30")).otherwise(0)
     rate = pl.when(other_n > 0).then(other_k / other_n).otherwise(0.0)
     b30 = pl.max_horizontal(rate, pl.lit(policy.peer_rate_floor))
-    return joined.select(
-        *keys, b30=pl.when(pl.col("peer_offers").fill_null(0) > 0).then(b30)
-    )
+    return joined.select(*keys, b30=pl.when(pl.col("peer_offers").fill_null(0) > 0).then(b30))
 
 
 def annotate(
@@ -160,9 +158,7 @@ def annotate(
     )
     lo, _ = wilson(pl.col("_k30"), pl.col("_n30"), z=policy.z)
     out = (
-        targets.join(
-            recent.rename({"n30": "_n30", "k30": "_k30"}), on=keys, how="left"
-        )
+        targets.join(recent.rename({"n30": "_n30", "k30": "_k30"}), on=keys, how="left")
         .join(peer.rename({"b30": "_b30"}), on=keys, how="left")
         .join(themes, on=keys, how="left")
         .with_columns(pl.col("_n30", "_k30").fill_null(0))

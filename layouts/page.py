@@ -18,8 +18,8 @@ from layouts.theme import (
     BADGE_COLOURS,
     HEALTH_COLOURS,
     HEALTH_TEXT,
-    STATUS_LABELS,
     RISK_COLOUR,
+    STATUS_LABELS,
     TILE_LABELS,
     TILE_LEVELS,
 )
@@ -192,7 +192,9 @@ def tiles() -> dbc.Row:
         style = (
             {"borderLeft": f"8px solid {colour}"}
             if level not in ("action_required", "at_risk")
-            else {"borderLeft": f"8px solid {'#6f42c1' if level == 'action_required' else RISK_COLOUR}"}
+            else {
+                "borderLeft": f"8px solid {'#6f42c1' if level == 'action_required' else RISK_COLOUR}"
+            }
         )
         cells.append(
             dbc.Col(

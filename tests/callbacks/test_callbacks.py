@@ -66,7 +66,9 @@ def grid_rows(dash_app, service, view=SELLER, health=(), search="", at_risk=Fals
 
 def test_at_risk_tile_and_filter_show_the_at_risk_offers_with_their_reason(dash_app, service):
     ids = [{"type": "health-tile", "level": "at_risk"}]
-    counts, classes = callback(dash_app, "update_tiles")(*scope(service, "cm"), [], [], ["yes"], ids)
+    counts, classes = callback(dash_app, "update_tiles")(
+        *scope(service, "cm"), [], [], ["yes"], ids
+    )
     response, count = grid_rows(dash_app, service, view="cm", at_risk=True)
     assert classes == ["health-tile active"]
     assert counts == [f"{response['rowCount']:,}"] and response["rowCount"] > 0

@@ -123,7 +123,9 @@ def test_tile_click_filters_and_second_click_clears():
     risk = transition(action, {"type": "health-tile", "level": "at_risk"}, "n_clicks", None, None)
     assert (risk.at_risk, risk.action_required, risk.health) == (True, False, ())
     assert st.grid_query_of(risk).at_risk
-    assert not transition(risk, {"type": "health-tile", "level": "poor"}, "n_clicks", None, None).at_risk
+    assert not transition(
+        risk, {"type": "health-tile", "level": "poor"}, "n_clicks", None, None
+    ).at_risk
     off = transition(risk, {"type": "health-tile", "level": "at_risk"}, "n_clicks", None, None)
     assert not off.at_risk
 

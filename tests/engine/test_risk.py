@@ -208,7 +208,9 @@ def test_policy_thresholds_are_used():
 
 def test_deleted_listings_are_not_at_risk():
     a = orders_on(300, T - timedelta(days=89), "A", days=10)
-    fa = [event(d, "S1", "A", o["order_id"]) for d, o in zip(days_before(12, 11, 10), a, strict=False)]
+    fa = [
+        event(d, "S1", "A", o["order_id"]) for d, o in zip(days_before(12, 11, 10), a, strict=False)
+    ]
     b = orders_on(1000, T - timedelta(days=89), "B", days=90)
     deleted = offer(deleted_at=T - timedelta(days=5))
     r = row(health(build([deleted, offer(sku="B")], [*a, *b], [*fa, *ncx(b[:10], T)])))
