@@ -191,11 +191,18 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--format", choices=("csv", "json"), default="csv", help="output format (default csv)"
     )
-    r.add_argument(
+    mode = r.add_mutually_exclusive_group()
+    mode.add_argument(
         "--actions",
         action="store_true",
         help="instead, one row per seller action with its before/after NCX rates, intervals "
         "and verdict (improved, no_clear_change, worse, not_enough_data)",
+    )
+    mode.add_argument(
+        "--at-risk",
+        action="store_true",
+        help="only the offers at risk (early warning: a recent surge above the peers or a "
+        "cluster of one theme while the health is still fair or better), with at_risk_reason",
     )
 
     d = sub.add_parser(
@@ -398,6 +405,7 @@ def main(argv: list[str] | None = None) -> int:
             data_dir=args.data,
             fmt=args.format,
             actions=args.actions,
+            at_risk=args.at_risk,
         )
     if command == "action":
         return _action(store_root, args)

@@ -168,6 +168,14 @@ def explanation(me: dict) -> list:
                 className="small text-muted mt-1",
             )
         )
+    if me.get("at_risk"):
+        parts.append(
+            html.Div(
+                f"Early warning: {me['at_risk_explanation']}.",
+                className="small fw-semibold mt-1 risk-note",
+                id=ID.RISK_NOTE,
+            )
+        )
     if me["action_required"]:
         parts.append(
             html.Div(

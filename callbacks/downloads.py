@@ -28,6 +28,8 @@ def filters_text(query: GridQuery) -> str:
     parts = []
     if query.health:
         parts.append("health " + ", ".join(TILE_LABELS.get(h, h) for h in query.health))
+    if query.at_risk:
+        parts.append("at risk")
     if query.action_required:
         parts.append("action required")
     for label, values in (

@@ -27,6 +27,7 @@ SCOPE = [
 FILTERS = [
     Input(ID.F_HEALTH, "value"),
     Input(ID.F_ACTION, "value"),
+    Input(ID.F_AT_RISK, "value"),
     Input(ID.F_CATEGORY, "value"),
     Input(ID.F_SUBCATEGORY, "value"),
     Input(ID.F_PRICE_BAND, "value"),
@@ -38,6 +39,7 @@ FILTERS = [
 FILTER_FIELDS = (
     "health",
     "action_required",
+    "at_risk",
     "categories",
     "subcategories",
     "price_bands",
@@ -98,9 +100,10 @@ def register(app, service) -> None:
         *SCOPE,
         Input(ID.F_HEALTH, "value"),
         Input(ID.F_ACTION, "value"),
+        Input(ID.F_AT_RISK, "value"),
         State({**tile("x"), "level": ALL}, "id"),
     )
-    def update_tiles(view, cats, as_of, window, _version, health, action, tile_ids):
+    def update_tiles(view, cats, as_of, window, _version, health, action, risk, tile_ids):
         state = scope_state(view, cats, as_of, window)
         if state is None:
             raise PreventUpdate
@@ -109,6 +112,8 @@ def register(app, service) -> None:
         active = set(health or []) if len(health or []) == 1 else set()
         if action:
             active = {"action_required"}
+        if risk:
+            active = {"at_risk"}
         return (
             [f"{counts[level]:,}" for level in levels],
             ["health-tile active" if level in active else "health-tile" for level in levels],
@@ -143,7 +148,7 @@ def register(app, service) -> None:
             "scope": {"view": view, "cm_categories": cats, "as_of": as_of, "window": window},
             "query": dataclasses.asdict(query),
         }
-        return json.dumps(payload), grid_count(total)
+        return json.dumps(payload), grid_count(total, query.at_risk)
 
     # Purge the grid's block cache when the query changes, so it asks the server again.
     app.clientside_callback(
@@ -182,7 +187,8 @@ def register(app, service) -> None:
         )
         names = st.seller_names() if state.view == st.CM else None
         # the count follows the grid's own column filters too
-        return {"rowData": offer_rows(page, names), "rowCount": total}, grid_count(total)
+        rows = {"rowData": offer_rows(page, names), "rowCount": total}
+        return rows, grid_count(total, query.at_risk)
 
     @app.callback(
         Output(ID.F_SUBCATEGORY, "options"),
@@ -312,9 +318,9 @@ def register(app, service) -> None:
     )
 
 
-def grid_count(total: int) -> str:
+def grid_count(total: int, at_risk: bool = False) -> str:
     if not total:
-        return "No offers match these filters"
+        return "No offers at risk" if at_risk else "No offers match these filters"
     return f"{total:,} offer{'s' if total != 1 else ''} match{'es' if total == 1 else ''}"
 
 

@@ -25,6 +25,7 @@ class PageState:
     window: int = 90
     health: tuple[str, ...] = ()
     action_required: bool = False
+    at_risk: bool = False
     categories: tuple[str, ...] = ()
     subcategories: tuple[str, ...] = ()
     price_bands: tuple[str, ...] = ()
@@ -55,6 +56,7 @@ CONTROLS: tuple[tuple[str, str, str], ...] = (
     (ID.WINDOW, "value", "window"),
     (ID.F_HEALTH, "value", "health"),
     (ID.F_ACTION, "value", "action_required"),
+    (ID.F_AT_RISK, "value", "at_risk"),
     (ID.F_CATEGORY, "value", "categories"),
     (ID.F_SUBCATEGORY, "value", "subcategories"),
     (ID.F_PRICE_BAND, "value", "price_bands"),
@@ -74,6 +76,7 @@ _URL_KEYS = {
     "window": "window",
     "health": "health",
     "action_required": "action",
+    "at_risk": "risk",
     "categories": "category",
     "subcategories": "subcategory",
     "price_bands": "band",
@@ -128,7 +131,7 @@ def to_controls(state: PageState) -> list:
         value = getattr(state, name)
         if isinstance(value, tuple):
             value = list(value)
-        elif name in ("action_required", "with_comments"):
+        elif name in ("action_required", "at_risk", "with_comments"):
             value = ["yes"] if value else []
         out.append(value)
     return out
@@ -244,10 +247,12 @@ def to_query(state: PageState, base: PageState) -> str:
 def toggle_tile(state: PageState, level: str) -> PageState:
     """Clicking a tile shows only that level; clicking it again clears the filter."""
     if level == "action_required":
-        return replace(state, action_required=not state.action_required, health=())
+        return replace(state, action_required=not state.action_required, health=(), at_risk=False)
+    if level == "at_risk":
+        return replace(state, at_risk=not state.at_risk, health=(), action_required=False)
     if state.health == (level,):
         return replace(state, health=())
-    return replace(state, health=(level,), action_required=False)
+    return replace(state, health=(level,), action_required=False, at_risk=False)
 
 
 def clear_filters(state: PageState) -> PageState:
@@ -279,6 +284,7 @@ def grid_query_of(state: PageState) -> GridQuery:
     return GridQuery(
         health=state.health,
         action_required=state.action_required,
+        at_risk=state.at_risk,
         categories=state.categories,
         subcategories=state.subcategories,
         price_bands=state.price_bands,

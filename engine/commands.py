@@ -171,8 +171,10 @@ def run_report(
     fmt: str,
     out: TextIO = sys.stdout,
     actions: bool = False,
+    at_risk: bool = False,
 ) -> int:
-    """Print the per-offer report (``actions``: the per-action report instead). ``data_dir``
+    """Print the per-offer report (``actions``: the per-action report instead;
+    ``at_risk``: only the offers at risk, with their ``at_risk_reason``). ``data_dir``
     imports its files into a temporary store."""
     generation = None
     if data_dir is not None:
@@ -205,10 +207,13 @@ def run_report(
             )  # fmt: skip
         else:
             frame = report_frame(
-                con, as_of=as_of, window_days=window_days, seller_id=seller_id, category=category
+                con, as_of=as_of, window_days=window_days, seller_id=seller_id, category=category,
+                at_risk=at_risk,
             )
     finally:
         con.close()
+    if at_risk and frame.is_empty():
+        print("no offers at risk", file=sys.stderr)  # the header (CSV) or [] still printed
     try:
         write_report(frame, out, fmt)
         out.flush()

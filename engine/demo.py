@@ -780,6 +780,7 @@ _KINDS: tuple[str, ...] = (
     "closed_other",
     "fixed",
     "new",
+    "surging",  # early warning: fair until its rate rises 4-6 weeks before the end
 )
 _K = {k: i for i, k in enumerate(_KINDS)}
 
@@ -1034,6 +1035,24 @@ def _round_price(raw: np.ndarray) -> np.ndarray:
     return np.round(np.where(raw < 100, low, high), 2)
 
 
+# Early warning (docs/health.md, "At risk"): fair offers whose rate rises this many days
+# before the end, mostly of their favourite theme; at risk weeks before they turn poor.
+_SURGE_DAYS_AGO: tuple[int, ...] = (42, 35, 28)
+
+
+def _plant_surges(
+    kind: np.ndarray, lam: np.ndarray, change: np.ndarray, dom_weight: np.ndarray, last: int
+) -> None:
+    """Turn the first fair offers into ``surging`` ones (in place; draws no random
+    numbers, so the rest of the demo is unchanged): 5 orders a day, the rate rising on
+    day ``last - _SURGE_DAYS_AGO`` (rates: ``_PLANT_MULT``)."""
+    ix = np.flatnonzero(kind == _K["fair"])[-len(_SURGE_DAYS_AGO) :]
+    kind[ix] = _K["surging"]
+    lam[ix] = 5.0
+    dom_weight[ix] = 0.85
+    change[ix] = last - np.array(_SURGE_DAYS_AGO[: len(ix)], dtype=np.int32)
+
+
 def _demo_plan(n_days: int, rng: np.random.Generator) -> _Offers:
     """The featured seller's 150 offers: kinds, subcategories, volumes and lifecycle.
 
@@ -1137,6 +1156,7 @@ def _demo_plan(n_days: int, rng: np.random.Generator) -> _Offers:
     for i, days_ago in zip(ix, (25, 14, 6), strict=False):
         created[i] = last - days_ago
     lam[ix] = rng.uniform(1.0, 3.0, len(ix))
+    _plant_surges(kind, lam, change, dom_weight, last)
     # Ordinary offers without a planted theme still get a mild favourite theme.
     plain = dominant < 0
     dominant[plain] = _draw_themes(_SUB_THEMES[sub[plain]], rng)
@@ -1366,6 +1386,7 @@ _PLANT_MULT: dict[str, tuple[float, float]] = {
     "closed_ncx": (4.5, 4.5),
     "reinstated": (5.0, 0.7),
     "fixed": (5.0, 0.35),
+    "surging": (0.8, 9.0),
 }
 
 

@@ -14,8 +14,9 @@ from typing import Literal
 import duckdb
 import polars as pl
 
-from engine import ncx
+from engine import ncx, risk
 from engine.policy import DEFAULT_POLICY, HEALTH_RANK, PEER_LEVELS, Policy
+from engine.stats import wilson, wilson_interval  # noqa: F401  (re-exported)
 from engine.store import has_table, latest_day
 
 LEVEL_KEYS: dict[str, tuple[str, ...]] = {
@@ -82,28 +83,6 @@ def price_band(price: pl.Expr, policy: Policy) -> pl.Expr:
     for edge, label in zip(edges, labels, strict=False):
         expr = expr.when(price < edge).then(pl.lit(label))
     return expr.otherwise(pl.lit(labels[-1]))
-
-
-def wilson(k: pl.Expr, n: pl.Expr, *, z: float) -> tuple[pl.Expr, pl.Expr]:
-    """Wilson score interval (lo, hi) of k successes in n trials; null where n = 0."""
-    n_f = n.cast(pl.Float64)
-    r = k.cast(pl.Float64) / n_f
-    z2 = z * z
-    denom = 1 + z2 / n_f
-    centre = (r + z2 / (2 * n_f)) / denom
-    half = z * (r * (1 - r) / n_f + z2 / (4 * n_f * n_f)).sqrt() / denom
-    valid = n > 0
-    lo = pl.when(valid).then(pl.max_horizontal(pl.lit(0.0), centre - half))
-    hi = pl.when(valid).then(pl.min_horizontal(pl.lit(1.0), centre + half))
-    return lo, hi
-
-
-def wilson_interval(k: int, n: int, *, z: float) -> tuple[float, float] | None:
-    """The Wilson score interval of k in n as plain floats (None when n = 0)."""
-    frame = pl.DataFrame({"k": [k], "n": [n]}, schema={"k": pl.Int64, "n": pl.Int64})
-    lo, hi = wilson(pl.col("k"), pl.col("n"), z=z)
-    row = frame.select(lo=lo, hi=hi).row(0)
-    return None if row[0] is None else (row[0], row[1])
 
 
 def health_rule(lo: pl.Expr, hi: pl.Expr, b: pl.Expr, *, policy: Policy) -> pl.Expr:
@@ -540,10 +519,12 @@ def _evaluate(
     out = targets.join(metrics, on=["seller_id", "sku", "e"], how="left").with_columns(
         pl.col("n", "k", "k_raw", "commented", "commingled_orders").fill_null(0)
     )
+    population = None  # deleted listings (scattered) are never at risk
     if scattered:
         out = _targeted_peers(con, offers, out, window, policy, single_seller)
     else:
-        out = _peers(out, _population(offers, metrics), policy, single_seller)
+        population = _population(offers, metrics)
+        out = _peers(out, population, policy, single_seller)
     out = _no_peers(out.with_columns(peer_basis=pl.lit(_basis(single_seller))))
     out = _benchmarked(out, benchmark_frame(con), policy)
     lo, hi = wilson(pl.col("k"), pl.col("n"), z=policy.z)
@@ -573,6 +554,7 @@ def _evaluate(
         on=["seller_id", "sku"],
         how="left",
     )
+    out = risk.annotate(con, out, population, LEVEL_KEYS, window_days=window, policy=policy)
     return out.select(*_EVALUATED)
 
 
@@ -596,6 +578,7 @@ _EVALUATED = (
     "commingled_orders",
     "peer_sellers",
     "peer_orders",
+    *risk.RISK_COLUMNS,
 )
 DELETED_TABLE = "deleted_health"
 SNAPSHOT_TABLE = "snapshot"
@@ -666,7 +649,8 @@ def offer_health(
     the default window and policy) instead of computing it again.
     Returns REPORT_COLUMNS plus: category, subcategory, price_band, brand, fulfilment,
     price, closed_at, closed_reason, deleted_at, e (effective day), commented,
-    commingled_orders, peer_sellers, peer_orders, health_rank (0 = worst), as_of,
+    commingled_orders, peer_sellers, peer_orders, at_risk, at_risk_reason,
+    at_risk_explanation (engine.risk), health_rank (0 = worst), as_of,
     window_days. Rates are fractions; rate, interval and top reason are null where there
     are no orders / no NCX orders.
     """
@@ -725,6 +709,7 @@ _EXTRA = (
     "commingled_orders",
     "peer_sellers",
     "peer_orders",
+    *risk.RISK_COLUMNS,
     "health_rank",
     "as_of",
     "window_days",

@@ -58,6 +58,13 @@ class Policy:
     excellent_factor: float = 0.5  # hi <= factor * peer rate
     min_commented_ncx_orders: int = 3
     return_lag_days: int = 30  # weeks younger than this are "still maturing"
+    # Early warning (docs/health.md, "At risk"): a recent surge over the last
+    # risk_recent_days days with at least risk_min_recent_ncx NCX orders, or at least
+    # risk_cluster_orders NCX orders of one theme within risk_cluster_days days.
+    risk_recent_days: int = 30
+    risk_min_recent_ncx: int = 2
+    risk_cluster_orders: int = 3
+    risk_cluster_days: int = 7
     # Lower bounds of the price bands (currency units, lower bound inclusive).
     price_band_edges: tuple[float, ...] = field(default=(10.0, 25.0, 50.0, 100.0, 250.0))
 

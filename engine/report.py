@@ -23,8 +23,11 @@ def report_frame(
     category: str | None = None,
     policy: Policy = DEFAULT_POLICY,
     stored: bool = True,
+    at_risk: bool = False,
 ) -> pl.DataFrame:
     """REPORT_COLUMNS for every offer (optionally one seller's and/or one category's).
+
+    ``at_risk``: only the offers at risk (engine.risk), with ``at_risk_reason`` added.
 
     Offers created after ``as_of`` are left out; ``as_of`` defaults to the latest day in
     the data. Sorted by seller and SKU so runs diff cleanly. ``stored``: see
@@ -36,6 +39,10 @@ def report_frame(
     )
     if category:
         frame = frame.filter(pl.col("category") == category)
+    if at_risk:
+        return frame.filter("at_risk").select(*REPORT_COLUMNS, "at_risk_reason").sort(
+            "seller_id", "sku"
+        )
     return frame.select(REPORT_COLUMNS).sort("seller_id", "sku")
 
 

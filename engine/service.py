@@ -45,6 +45,7 @@ class GridQuery:
 
     health: tuple[str, ...] = ()
     action_required: bool = False
+    at_risk: bool = False  # early warning: only offers at risk (engine.risk)
     categories: tuple[str, ...] = ()
     subcategories: tuple[str, ...] = ()
     price_bands: tuple[str, ...] = ()
@@ -123,6 +124,7 @@ GRID_SORTABLE = frozenset(
         "category",
         "subcategory",
         "price_band",
+        "at_risk_reason",
     }
 )
 # Grid columns sorted on one engine column but filtered on another (health sorts by rank).
@@ -346,11 +348,12 @@ class VocService:
 
     def tile_counts(self, viewer: Viewer, as_of: date, window_days: int) -> dict[str, int]:
         """Offers per shown level (every health level and 'listing_deleted', zero included)
-        and 'action_required'."""
+        'action_required' and 'at_risk'."""
         frame = self.offers(viewer, as_of, window_days)
         counts = dict(frame.group_by("shown_health").len().iter_rows())
         out = {level: int(counts.get(level, 0)) for level in SHOWN_LEVELS}
         out["action_required"] = int(frame["action_required"].sum())
+        out["at_risk"] = int(frame["at_risk"].sum())
         return out
 
     def peer_notes(self, viewer: Viewer, as_of: date, window_days: int) -> dict:
@@ -793,6 +796,8 @@ def _grid_predicates(q: GridQuery) -> list[pl.Expr]:
             preds.append(pl.col(column).is_in(list(values)))
     if q.action_required:
         preds.append(pl.col("action_required"))
+    if q.at_risk:
+        preds.append(pl.col("at_risk"))
     if q.with_comments:
         preds.append(pl.col("has_comments"))
     if q.search.strip():

@@ -27,6 +27,7 @@ OFFER_COLUMNS: dict[str, Column] = {  # by the grid's colId
     "peer_rate": Column("peer_rate", "Peer rate", "percent"),
     "x_peers": Column("x_peers", "× peers", "ratio"),
     "top_ncx_reason": Column("top_reason", "Top NCX reason", width=24),
+    "at_risk_reason": Column("early_warning", "Early warning", width=28),
     "action": Column("action", "Action"),
     "status": Column("status_label", "Status"),
     "asin": Column("asin", "ASIN"),

@@ -54,6 +54,10 @@ def offer_columns(show_seller: bool) -> list[dict]:
              **NUMBER_FILTER),
         _col("Top NCX reason", "top_reason", "top_ncx_reason", 140, tooltipField="top_reason",
              **TEXT_FILTER),
+        _col("Early warning", "early_warning", "at_risk_reason", 150,
+             tooltipField="early_warning",
+             headerTooltip="At risk while still fair or better: a recent surge above the "
+             "peers or a cluster of one theme within days", **TEXT_FILTER),
         _col("Action", "action", "action", 116, cellRenderer="ActionCell", sortable=False,
              cellClass="action-cell",
              headerTooltip="Offers closed for a high NCX rate: see what customers reported"),
@@ -70,6 +74,24 @@ def offer_columns(show_seller: bool) -> list[dict]:
             1, _col("Seller", "seller", "seller_id", 150, tooltipField="seller", **TEXT_FILTER)
         )
     return cols
+
+
+RISK_WORDS = {"recent_surge": "Recent surge above peers"}
+
+
+def risk_label(reason: str | None) -> str | None:
+    """Readable words for an ``at_risk_reason`` (engine.risk): 'recent_surge;
+    theme_cluster:defective' -> 'Recent surge above peers; Cluster: defective'."""
+    if not reason:
+        return None
+    words = []
+    for part in reason.split(";"):
+        kind, _, theme = part.partition(":")
+        if kind == "theme_cluster":
+            words.append("Cluster: " + THEME_LABELS.get(theme, theme).lower())
+        else:
+            words.append(RISK_WORDS.get(kind, kind))
+    return "; ".join(words)
 
 
 def offer_rows(frame: pl.DataFrame, seller_names: dict[str, str] | None = None) -> list[dict]:
@@ -110,6 +132,10 @@ def offer_rows(frame: pl.DataFrame, seller_names: dict[str, str] | None = None) 
         last_updated=pl.col("last_updated").cast(pl.String),
         closed_at=pl.col("closed_at").cast(pl.String),
         action_required="action_required",
+        at_risk="at_risk",
+        early_warning=pl.col("at_risk_reason").map_elements(
+            risk_label, return_dtype=pl.String, skip_nulls=True
+        ),
         status="status",
         status_label=status,
         status_since=pl.when(since.is_not_null())

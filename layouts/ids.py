@@ -30,6 +30,8 @@ class ID(StrEnum):
     F_STATUS = "filter-status"
     F_WITH_COMMENTS = "filter-with-comments"
     F_ACTION = "filter-action-required"
+    F_AT_RISK = "filter-at-risk"
+    RISK_NOTE = "offer-risk-note"  # why the selected offer is at risk (early warning)
     F_SEARCH = "filter-search"
     F_CLEAR = "filter-clear"
     # grid

@@ -19,6 +19,7 @@ from layouts.theme import (
     BADGE_COLOURS,
     HEALTH_COLOURS,
     HEALTH_TEXT,
+    RISK_COLOUR,
     STATUS_LABELS,
     TILE_LABELS,
     TILE_LEVELS,
@@ -187,12 +188,14 @@ def how_button(cid, label: str, css: str = "btn-link") -> html.Button:
 def tiles() -> dbc.Row:
     """One tile per health level plus 'Action required'; counts filled by a callback."""
     cells = []
-    for level in (*TILE_LEVELS, "action_required"):
+    for level in (*TILE_LEVELS, "action_required", "at_risk"):
         colour = HEALTH_COLOURS.get(level, "#ffffff")
         style = (
             {"borderLeft": f"8px solid {colour}"}
-            if level != "action_required"
-            else {"borderLeft": "8px solid #6f42c1"}
+            if level not in ("action_required", "at_risk")
+            else {
+                "borderLeft": f"8px solid {'#6f42c1' if level == 'action_required' else RISK_COLOUR}"
+            }
         )
         cells.append(
             dbc.Col(
@@ -307,6 +310,13 @@ def filters(categories: list[str], subcategories: list[str], price_bands: list[s
                     inputClassName="me-1",
                     labelClassName="small",
                     options=[{"label": "Only action required", "value": "yes"}],
+                ),
+                dcc.Checklist(
+                    id=ID.F_AT_RISK,
+                    value=[],
+                    inputClassName="me-1",
+                    labelClassName="small",
+                    options=[{"label": "Only at risk (early warning)", "value": "yes"}],
                 ),
                 dbc.Button(
                     "Clear filters",
@@ -625,6 +635,11 @@ def how_health_rules(policy: Policy, window_days: int, as_of: str = "") -> list[
         f"half of the peers. The health window is shaded. Weeks younger than {policy.return_lag_days} "
         "days are drawn as still maturing: their returns have not all arrived.",
         "Units from commingled stock (manufacturer barcode) are marked: they may not have been sold by you.",
+        f"At risk (early warning), for offers still excellent, good or fair: a recent surge, at least "
+        f"{policy.risk_min_recent_ncx} NCX orders among the orders of the last {policy.risk_recent_days} "
+        "days whose interval's low end is above the same similar offers' rate over those days; or a "
+        f"cluster, at least {policy.risk_cluster_orders} NCX orders of one theme whose first report fell "
+        f"within {policy.risk_cluster_days} days, ending in the last {policy.risk_recent_days} days.",
     ]
 
 

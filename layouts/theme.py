@@ -43,7 +43,9 @@ TILE_LABELS: dict[str, str] = {
     "no_recent_sales": "No recent sales",
     DELETED: "Listing deleted",
     "action_required": "Action required",
+    "at_risk": "At risk",
 }
+RISK_COLOUR = "#e8590c"  # the early-warning tile's edge (never the only carrier: it has words)
 STATUS_LABELS: dict[str, str] = {
     "active": "Active",
     "closed": "Closed",

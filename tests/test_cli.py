@@ -7,6 +7,7 @@ import io
 import json
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ import pytest
 import app
 from engine import pipeline, store
 from engine.generations import Store, connect_live
-from engine.health import REPORT_COLUMNS
+from engine.health import REPORT_COLUMNS, Viewer
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -209,3 +210,22 @@ def test_demo_refuses_a_scale_that_is_not_above_zero(tmp_path):
     done = run("--store", str(target), "demo", "--scale", "0")
     assert done.returncode == 2 and "--scale must be above 0" in done.stderr
     assert "Traceback" not in done.stderr and not target.exists()
+
+
+def test_report_at_risk_lists_only_the_offers_at_risk_with_their_reason(demo_store, service):
+    day = "2026-10-10"
+    result = run("--store", str(demo_store), "report", "--at-risk", "--seller", "S-DEMO",
+                 "--as-of", day)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert list(rows[0]) == [*REPORT_COLUMNS, "at_risk_reason"]
+    shown = service.offers(Viewer("seller", "S-DEMO"), date.fromisoformat(day), 90)
+    expected = shown.filter("at_risk")
+    assert sorted(r["sku"] for r in rows) == sorted(expected["sku"]) and rows
+    assert all(r["at_risk_reason"] and r["health"] in ("excellent", "good", "fair") for r in rows)
+
+
+def test_report_at_risk_with_none_says_so(data_dir):
+    result = run("report", "--data", str(data_dir), "--at-risk", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [] and "no offers at risk" in result.stderr

@@ -29,6 +29,7 @@ TILE_WORDS = {
     "no_recent_sales": "No recent sales",
     "listing_deleted": "Listing deleted",
     "action_required": "Action required",
+    "at_risk": "At risk",
 }
 NOT_VISIBLE = "not visible"
 SCRIPT = "<script>alert(1)</script>"
@@ -100,7 +101,11 @@ def wait_for_grid_count(page, n: int) -> None:
     expect(page.locator("#offers-grid-count")).to_contain_text(expected)
 
 
-DATA_FIELDS = {"health_rank": "shown_health", "seller_id": "seller_id"}  # colId -> row field
+DATA_FIELDS = {
+    "health_rank": "shown_health",
+    "seller_id": "seller_id",
+    "at_risk_reason": "early_warning",
+}  # colId -> row field
 
 
 def collect_offer_rows(
@@ -204,7 +209,7 @@ def test_page_loads_without_errors_and_tiles_match_the_engine(page, page_errors,
 
 def test_poor_tile_filters_the_grid_and_clicking_again_clears(page, shot, demo_counts):
     open_page(page)
-    total = sum(v for k, v in demo_counts.items() if k != "action_required")
+    total = sum(v for k, v in demo_counts.items() if k not in ("action_required", "at_risk"))
     wait_for_grid_count(page, total)
 
     tile(page, "poor").click()
@@ -396,7 +401,7 @@ def test_seller_view_shows_no_other_sellers_offers_or_comments(
 ):
     skus, feedback_ids = demo_feedback
     open_page(page)
-    total = sum(v for k, v in demo_counts.items() if k != "action_required")
+    total = sum(v for k, v in demo_counts.items() if k not in ("action_required", "at_risk"))
     wait_for_grid_count(page, total)
     columns = (
         ("sku", "seller_id")

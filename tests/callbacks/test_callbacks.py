@@ -42,24 +42,40 @@ def test_tiles_show_the_engine_counts(dash_app, service):
         "insufficient_feedback",
         "no_recent_sales",
         "action_required",
+        "at_risk",
     ]
     ids = [{"type": "health-tile", "level": lv} for lv in levels]
-    counts, classes = callback(dash_app, "update_tiles")(*scope(service), ["poor"], [], ids)
+    counts, classes = callback(dash_app, "update_tiles")(*scope(service), ["poor"], [], [], ids)
     expected = service.tile_counts(Viewer("seller", SELLER), service.latest_day(), 90)
     assert counts == [f"{expected[lv]:,}" for lv in levels]
     assert classes[levels.index("poor")] == "health-tile active"
     assert sum(c == "health-tile active" for c in classes) == 1
 
 
-def grid_rows(dash_app, service, view=SELLER, health=(), search=""):
+def grid_rows(dash_app, service, view=SELLER, health=(), search="", at_risk=False):
+    risk = ["yes"] if at_risk else []
     query, count = callback(dash_app, "update_grid_query")(
-        *scope(service, view), list(health), [], [], [], [], [], [], [], search
+        *scope(service, view), list(health), [], risk, [], [], [], [], [], [], search
     )
     response, shown = callback(dash_app, "update_grid_rows")(
         {"startRow": 0, "endRow": 100}, query, ""
     )
     assert shown == count  # the count the grid's rows come with is the query's
     return response, count
+
+
+def test_at_risk_tile_and_filter_show_the_at_risk_offers_with_their_reason(dash_app, service):
+    ids = [{"type": "health-tile", "level": "at_risk"}]
+    counts, classes = callback(dash_app, "update_tiles")(
+        *scope(service, "cm"), [], [], ["yes"], ids
+    )
+    response, count = grid_rows(dash_app, service, view="cm", at_risk=True)
+    assert classes == ["health-tile active"]
+    assert counts == [f"{response['rowCount']:,}"] and response["rowCount"] > 0
+    rows = response["rowData"]
+    assert all(r["at_risk"] and r["early_warning"] for r in rows)
+    assert {r["health"] for r in rows} <= {"excellent", "good", "fair"}
+    assert any("Recent surge above peers" in r["early_warning"] for r in rows)
 
 
 def test_grid_filters_by_health_and_pages_from_the_server(dash_app, service):

@@ -120,6 +120,22 @@ def test_tile_click_filters_and_second_click_clears():
         poor, {"type": "health-tile", "level": "action_required"}, "n_clicks", None, None
     )
     assert (action.action_required, action.health) == (True, ())
+    risk = transition(action, {"type": "health-tile", "level": "at_risk"}, "n_clicks", None, None)
+    assert (risk.at_risk, risk.action_required, risk.health) == (True, False, ())
+    assert st.grid_query_of(risk).at_risk
+    assert not transition(
+        risk, {"type": "health-tile", "level": "poor"}, "n_clicks", None, None
+    ).at_risk
+    off = transition(risk, {"type": "health-tile", "level": "at_risk"}, "n_clicks", None, None)
+    assert not off.at_risk
+
+
+def test_at_risk_filter_is_kept_in_the_url():
+    state = replace(BASE, at_risk=True)
+    query = st.to_query(state, BASE)
+    assert "risk=1" in query
+    assert st.parse_query(query, BASE)[0].at_risk
+    assert st.from_controls(st.to_controls(state)) == state
 
 
 def test_row_click_selects_and_resolve_button_opens_resolve_mode():
