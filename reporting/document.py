@@ -33,7 +33,13 @@ from engine.service import GridQuery, VocService
 from engine.themes import THEME_LABELS
 from engine.verdicts import MIN_AFTER_ORDERS, MIN_AFTER_WEEKS
 from layouts import figures
-from layouts.theme import HEALTH_COLOURS, STATUS_LABELS, TILE_LABELS, TILE_LEVELS
+from layouts.theme import (
+    HEALTH_COLOURS,
+    RISK_COLOUR,
+    STATUS_LABELS,
+    TILE_LABELS,
+    TILE_LEVELS,
+)
 
 CSS_FILE = Path(__file__).with_name("print.css")
 
@@ -385,8 +391,8 @@ def _peer_extra(notes: dict) -> str:
 
 def _tiles(counts: dict[str, int]) -> str:
     cells = []
-    for level in (*TILE_LEVELS, "action_required"):
-        colour = HEALTH_COLOURS.get(level, ACTION_COLOUR)
+    for level in (*TILE_LEVELS, "action_required", "at_risk"):
+        colour = HEALTH_COLOURS.get(level, RISK_COLOUR if level == "at_risk" else ACTION_COLOUR)
         cells.append(
             f'<td data-level="{level}" style="--swatch: {colour}">'
             f'<div class="count">{counts.get(level, 0):,}</div>'

@@ -64,6 +64,7 @@ def test_tiles_show_the_service_counts_with_words(service, seller_report):
     assert {level: int(n.replace(",", "")) for level, n, _ in cells} == counts
     words = {level: word for level, _, word in cells}
     assert words["very_poor"] == "Very poor" and words["action_required"] == "Action required"
+    assert words["at_risk"] == "At risk"
 
 
 def test_worst_offers_follow_the_grid_order_without_deleted_listings(service, seller_report):
