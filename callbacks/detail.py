@@ -9,6 +9,7 @@ from dash import Input, Output, State, html, no_update
 from callbacks import state as st
 from callbacks.offers import SCOPE, scope_state
 from engine.app_state import ActionError
+from engine.traced import FixShare
 from layouts import figures
 from layouts.actions import actions_table
 from layouts.ids import ID, how_link
@@ -45,7 +46,7 @@ def register(app, service) -> None:
         narrow = figures.offer_subtitle(me, state.window, name, narrow=True)
         return (
             offer_title(me),
-            explanation(me),
+            explanation(me, detail.fix),
             actions_table(actions, service.policy.interval_percent),
             figures.trend_figure(
                 trend,
@@ -153,7 +154,10 @@ def offer_title(me: dict) -> list:
     ]
 
 
-def explanation(me: dict) -> list:
+def explanation(me: dict, fix: FixShare | None = None) -> list:
+    """The health sentence, then what qualifies it: commingled stock, who caused the NCX
+    orders (``fix``: engine.traced.FixShare) when some are not the seller's, the early
+    warning, a closure for the NCX rate."""
     parts = [
         html.Span(me["explanation"]),
         how_button(
@@ -167,6 +171,11 @@ def explanation(me: dict) -> list:
                 "those units may not have been sold by you.",
                 className="small text-muted mt-1",
             )
+        )
+    caused = fix.sentence() if fix is not None else None
+    if caused:
+        parts.append(
+            html.Div(f"{caused}.", className="small mt-1 caused-by-note", id=ID.CAUSED_BY_NOTE)
         )
     if me.get("at_risk"):
         parts.append(

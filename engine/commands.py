@@ -207,7 +207,11 @@ def run_report(
             )  # fmt: skip
         else:
             frame = report_frame(
-                con, as_of=as_of, window_days=window_days, seller_id=seller_id, category=category,
+                con,
+                as_of=as_of,
+                window_days=window_days,
+                seller_id=seller_id,
+                category=category,
                 at_risk=at_risk,
             )
     finally:

@@ -40,8 +40,10 @@ def report_frame(
     if category:
         frame = frame.filter(pl.col("category") == category)
     if at_risk:
-        return frame.filter("at_risk").select(*REPORT_COLUMNS, "at_risk_reason").sort(
-            "seller_id", "sku"
+        return (
+            frame.filter("at_risk")
+            .select(*REPORT_COLUMNS, "at_risk_reason")
+            .sort("seller_id", "sku")
         )
     return frame.select(REPORT_COLUMNS).sort("seller_id", "sku")
 

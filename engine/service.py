@@ -21,12 +21,13 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from engine import sql, store
+from engine import sql, store, traced
 from engine.actions import check_action
 from engine.app_state import ActionError, AppState
 from engine.generations import Reader, Store
 from engine.health import LEVEL_KEYS, MARKETPLACE, Viewer, offer_health, wilson
 from engine.policy import DEFAULT_POLICY, DELETED, SHOWN_LEVELS, SHOWN_RANK, Policy
+from engine.traced import FixShare
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -102,6 +103,9 @@ class OfferDetail:
     trend: pl.DataFrame
     breakdown: pl.DataFrame
     actions: pl.DataFrame
+    # every event of each NCX order (engine.traced.EVENT_COLUMNS) and who caused them
+    ncx_events: pl.DataFrame
+    fix: FixShare
 
 
 GRID_SORTABLE = frozenset(
@@ -534,26 +538,24 @@ class VocService:
     def ncx_orders(
         self, viewer: Viewer, as_of: date, window_days: int, seller_id: str, sku: str
     ) -> pl.DataFrame:
-        """One offer's NCX orders in its window, newest purchase first (see
-        ``engine/sql/ncx_orders.sql`` for the columns); empty when the viewer may not see
+        """One offer's NCX orders in its window, one row each, newest purchase first (see
+        ``engine.traced.ncx_orders`` for the columns); empty when the viewer may not see
         the offer."""
         me = self.offer(viewer, as_of, window_days, seller_id, sku)
-        if me is None:
-            return pl.DataFrame()
-        e = me["e"]
-        params = {
-            "seller_id": seller_id,
-            "sku": sku,
-            "start": e - timedelta(days=window_days - 1),
-            "e": e,
-        }
+        return pl.DataFrame() if me is None else traced.ncx_orders(self._traced(window_days, me))
+
+    def ncx_order_events(
+        self, viewer: Viewer, as_of: date, window_days: int, seller_id: str, sku: str
+    ) -> pl.DataFrame:
+        """Every event of each NCX order of one offer in its window, one row per event
+        (``engine.traced.EVENT_COLUMNS``); empty when the viewer may not see the offer."""
+        me = self.offer(viewer, as_of, window_days, seller_id, sku)
+        return pl.DataFrame() if me is None else self._traced(window_days, me)
+
+    def _traced(self, window_days: int, me: dict) -> pl.DataFrame:
         cur = self.cursor()
         try:
-            return (
-                cur.sql(sql.load("ncx_orders"), params=params)
-                .pl()
-                .with_columns(pl.col("counted_events").cast(pl.Int64))
-            )
+            return traced.ncx_order_events(cur, me["seller_id"], me["sku"], me["e"], window_days)
         finally:
             cur.close()
 
@@ -625,16 +627,21 @@ class VocService:
     def offer_detail(
         self, viewer: Viewer, as_of: date, window_days: int, seller_id: str, sku: str
     ) -> OfferDetail | None:
-        """``offer``, ``trend``, ``breakdown`` and ``actions`` of one offer in one lookup;
-        None when the viewer may not see it."""
+        """``offer``, ``trend``, ``breakdown``, ``actions``, the traced NCX orders'
+        events (``ncx_events``) and the share that is the seller's to fix (``fix``) of one
+        offer in one lookup; None when the viewer may not see it."""
         me = self.offer(viewer, as_of, window_days, seller_id, sku)
         if me is None:
             return None
+        events = self._traced(window_days, me)
+        orders = traced.ncx_orders(events)
         return OfferDetail(
             offer=me,
             trend=self._trend(as_of, window_days, me),
             breakdown=self._breakdown(window_days, me),
             actions=self._actions(me),
+            ncx_events=events,
+            fix=traced.fix_share(orders),
         )
 
     def peer_group(
@@ -840,4 +847,3 @@ def _column_filter(column: str, op: str, value: str, scale: float = 1.0) -> pl.E
             "lessThanOrEqual": col <= number,
         }[op]
     return pl.lit(True)
-

@@ -32,6 +32,7 @@ class ID(StrEnum):
     F_ACTION = "filter-action-required"
     F_AT_RISK = "filter-at-risk"
     RISK_NOTE = "offer-risk-note"  # why the selected offer is at risk (early warning)
+    CAUSED_BY_NOTE = "offer-caused-by-note"  # NCX orders not the seller's to fix
     F_SEARCH = "filter-search"
     F_CLEAR = "filter-clear"
     # grid

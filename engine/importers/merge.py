@@ -280,8 +280,13 @@ def _apply(
             f"INSERT INTO {CHANGED_EVENTS} SELECT seller_id, sku FROM {fate} WHERE {changed} "
             f"UNION ALL SELECT old_seller_id, old_sku FROM {fate} WHERE fate = 'update'"
         )
-    elif table == "offers" and counts.get("update", 0):
-        result.offers_changed = True  # categories or prices may have moved peer groups
+    elif table == "offers":
+        # the channel decides whether a SWITCHEROO is the fulfilment centre's (caused_by)
+        con.execute(
+            f"INSERT INTO {CHANGED_EVENTS} SELECT seller_id, sku FROM {fate} WHERE {changed}"
+        )
+        if counts.get("update", 0):
+            result.offers_changed = True  # categories or prices may have moved peer groups
     if day:
         first = con.execute(
             f"SELECT least(min({day}), min(old_{day})) FROM {fate} WHERE {changed}"

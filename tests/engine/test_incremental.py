@@ -226,3 +226,32 @@ def test_an_order_imported_after_its_feedback_links_to_it():
     assert_same_derivation(inc, full)
     ncx = inc.sql("SELECT sum(ncx_orders) FROM offer_ncx_day WHERE sku = 'A'").fetchall()[0][0]
     assert ncx == 1
+
+
+def test_an_offer_whose_channel_changes_is_attributed_again():
+    """A SWITCHEROO is the fulfilment centre's only on an FBA offer: a catalogue that
+    corrects the channel derives the offer's events again (caused_by)."""
+    t = date(2026, 6, 30)
+    offers = [offer(fulfilment="MFN"), *(offer("S2", f"P{i}") for i in range(5))]
+    orders = [order(t - timedelta(days=i), order_id=f"M{i}") for i in range(5)]
+    orders += [order(t - timedelta(days=i), "S2", f"P{i % 5}") for i in range(20)]
+    fb = [event(t, order_id="M1", reason_code="SWITCHEROO")]
+    inc = store.connect(None)
+    load(
+        inc,
+        offers=frame("offers", offers),
+        orders=frame("orders", orders),
+        feedback=frame("feedback", fb),
+    )
+    assert inc.sql("SELECT caused_by FROM events").fetchall() == [("seller",)]
+    fba = [offer(fulfilment="FBA"), *offers[1:]]
+    load(inc, offers=frame("offers", fba[:1]))
+    assert inc.sql("SELECT caused_by FROM events").fetchall() == [("fulfilment_centre",)]
+    full = store.connect(None)
+    load(
+        full,
+        offers=frame("offers", fba),
+        orders=frame("orders", orders),
+        feedback=frame("feedback", fb),
+    )
+    assert_same_derivation(inc, full)
