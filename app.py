@@ -22,6 +22,7 @@ import reporting
 from engine import commands, store
 from engine.importers.detect import InputFile
 from engine.pipeline import DEFAULT_SELLER
+from engine.report import EVENT_COLUMNS
 
 
 def create_app(store_root: Path):
@@ -204,6 +205,19 @@ def _parser() -> argparse.ArgumentParser:
         help="only the offers at risk (early warning: a recent surge above the peers or a "
         "cluster of one theme while the health is still fair or better), with at_risk_reason",
     )
+    mode.add_argument(
+        "--events",
+        action="store_true",
+        help="instead, one row per feedback event dated in the window, counted or not: "
+        + ", ".join(EVENT_COLUMNS),
+    )
+    mode.add_argument(
+        "--ncx-orders",
+        action="store_true",
+        help="instead, the NCX orders of one offer (--seller and --sku) in its window, one row "
+        "per event of each, with who caused it and whether the unit was commingled stock",
+    )
+    r.add_argument("--sku", metavar="SKU", help="the offer of --ncx-orders (with --seller)")
 
     d = sub.add_parser(
         "demo",
@@ -393,6 +407,12 @@ def main(argv: list[str] | None = None) -> int:
             store_root, files, seller=args.seller, encoding=args.encoding, wait=not args.no_wait
         )
     if command == "report":
+        if args.ncx_orders and not (args.seller and args.sku):
+            print("--ncx-orders needs the offer: --seller ID --sku SKU", file=sys.stderr)
+            return 2
+        if args.sku is not None and not args.ncx_orders:
+            print("--sku is only for --ncx-orders", file=sys.stderr)
+            return 2
         if args.window_days < 1:
             print("--window-days must be at least 1", file=sys.stderr)
             return 2
@@ -406,6 +426,9 @@ def main(argv: list[str] | None = None) -> int:
             fmt=args.format,
             actions=args.actions,
             at_risk=args.at_risk,
+            events=args.events,
+            ncx_orders=args.ncx_orders,
+            sku=args.sku,
         )
     if command == "action":
         return _action(store_root, args)

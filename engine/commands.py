@@ -16,7 +16,7 @@ from engine import pipeline, sql, store
 from engine.generations import Store, StoreError
 from engine.importers.detect import InputFile
 from engine.importers.errors import InputError
-from engine.report import report_frame, write_report
+from engine.report import events_frame, ncx_order_frame, report_frame, write_report
 
 DATA_EXTENSIONS = (".csv", ".tsv", ".txt", ".gz", ".parquet")
 
@@ -160,6 +160,32 @@ def data_files(directory: Path) -> list[InputFile]:
     ]
 
 
+class _Refused(Exception):
+    """A report the options cannot give; its message is said on stderr (exit status 2)."""
+
+
+def _open_report_store(store_root: Path | None, data_dir: Path | None):
+    """(generation, connection) the report reads: the store's live generation, or a
+    temporary in-memory store holding the files of ``data_dir`` (generation None).
+    _Refused when there is nothing to read."""
+    if data_dir is not None:
+        files = data_files(data_dir) if data_dir.is_dir() else []
+        if not files:
+            raise _Refused(f"no data files (.csv, .tsv, .txt, .gz, .parquet) in {data_dir}")
+        con = store.connect(None)
+        try:
+            pipeline.import_files(con, files)
+        except InputError as err:
+            con.close()
+            raise _Refused(f"cannot read {data_dir}:\n{err}") from None
+        return None, con
+    assert store_root is not None
+    try:
+        return Store(store_root).connect()
+    except StoreError as err:
+        raise _Refused(f"{err}: run `python app.py demo` or `import` first") from None
+
+
 def run_report(
     store_root: Path | None,
     *,
@@ -172,52 +198,47 @@ def run_report(
     out: TextIO = sys.stdout,
     actions: bool = False,
     at_risk: bool = False,
+    events: bool = False,
+    ncx_orders: bool = False,
+    sku: str | None = None,
 ) -> int:
-    """Print the per-offer report (``actions``: the per-action report instead;
-    ``at_risk``: only the offers at risk, with their ``at_risk_reason``). ``data_dir``
-    imports its files into a temporary store."""
-    generation = None
-    if data_dir is not None:
-        files = data_files(data_dir) if data_dir.is_dir() else []
-        if not files:
-            print(f"no data files (.csv, .tsv, .txt, .gz, .parquet) in {data_dir}", file=sys.stderr)
-            return 2
-        con = store.connect(None)
-        try:
-            pipeline.import_files(con, files)
-        except InputError as err:
-            print(f"cannot read {data_dir}:\n{err}", file=sys.stderr)
-            return 2
-    else:
-        assert store_root is not None
-        try:
-            generation, con = Store(store_root).connect()
-        except StoreError as err:
-            print(f"{err}: run `python app.py demo` or `import` first", file=sys.stderr)
-            return 2
+    """Print the per-offer report, or in one of the exclusive modes: ``actions`` one row
+    per seller action; ``at_risk`` only the offers at risk, with their
+    ``at_risk_reason``; ``events`` one row per feedback event in the window;
+    ``ncx_orders`` one row per event of each NCX order of the offer (``seller_id``,
+    ``sku``). ``data_dir`` imports its files into a temporary store. Exit status 0, or 2
+    (said on stderr) when the store or the options cannot answer."""
+    try:
+        generation, con = _open_report_store(store_root, data_dir)
+    except _Refused as err:
+        print(err, file=sys.stderr)
+        return 2
+    options = dict(as_of=as_of, window_days=window_days, seller_id=seller_id, category=category)
     try:
         problem = _report_problem(con, as_of=as_of, seller_id=seller_id, category=category)
         if problem:
             print(problem, file=sys.stderr)
             return 2
         if actions:
-            frame = _actions_frame(
-                con, store_root if data_dir is None else None, generation,
-                as_of=as_of, window_days=window_days, seller_id=seller_id, category=category,
-            )  # fmt: skip
+            frame = _actions_frame(con, store_root if data_dir is None else None, generation,
+                                   **options)  # fmt: skip
+        elif events:
+            frame = events_frame(con, **options)
+        elif ncx_orders:
+            assert seller_id is not None and sku is not None
+            frame = ncx_order_frame(con, seller_id, sku, as_of=as_of, window_days=window_days)
+            if frame is None:
+                print(f"--sku {sku!r} is not an offer of seller {seller_id!r} in the data"
+                      + (f" on {as_of}" if as_of else ""), file=sys.stderr)  # fmt: skip
+                return 2
         else:
-            frame = report_frame(
-                con,
-                as_of=as_of,
-                window_days=window_days,
-                seller_id=seller_id,
-                category=category,
-                at_risk=at_risk,
-            )
+            frame = report_frame(con, **options, at_risk=at_risk)
     finally:
         con.close()
     if at_risk and frame.is_empty():
         print("no offers at risk", file=sys.stderr)  # the header (CSV) or [] still printed
+    if ncx_orders and frame.is_empty():
+        print(f"no NCX orders of {sku!r} in the window", file=sys.stderr)
     try:
         write_report(frame, out, fmt)
         out.flush()
