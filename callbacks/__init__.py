@@ -6,7 +6,16 @@ import logging
 
 from dash import set_props
 
-from callbacks import comments, detail, downloads, importing, offers, page_state, peers
+from callbacks import (
+    comments,
+    detail,
+    downloads,
+    importing,
+    offers,
+    page_state,
+    peers,
+    traced,
+)
 from layouts.ids import ID
 
 log = logging.getLogger("voc")
@@ -28,6 +37,6 @@ def show_error(err: Exception) -> None:
 def register_callbacks(app, service, jobs) -> None:
     """Declare every callback of the page once, each module receiving the service (and
     the page-import jobs)."""
-    for module in (page_state, offers, detail, comments, peers, downloads):
+    for module in (page_state, offers, detail, traced, comments, peers, downloads):
         module.register(app, service)
     importing.register(app, service, jobs)

@@ -127,7 +127,9 @@ def register(app, service) -> None:
         if found is None or key is None:
             raise PreventUpdate
         state, _query = found
-        frame = service.ncx_orders(st.viewer_of(state), st.as_of_of(state), state.window, *key)
+        frame = service.ncx_order_events(
+            st.viewer_of(state), st.as_of_of(state), state.window, *key
+        )
         lines = [("Offer", f"SKU {key[1]}"), *about_lines(state)]
         sheet = downloads.ncx_orders_sheet(frame, lines)
         return send(sheet, f"ncx-orders-{key[1]}-{state.as_of}", _kind(ID.NCX_CSV))

@@ -13,10 +13,9 @@ from datetime import UTC, datetime
 import polars as pl
 
 from engine.exports import Column, Sheet
-from engine.themes import THEME_LABELS, reason_words
-from layouts.figures import SOURCE_LABELS
 from layouts.grid import offer_rows
 from layouts.theme import TILE_LABELS
+from layouts.traced import traced_rows
 
 OFFER_COLUMNS: dict[str, Column] = {  # by the grid's colId
     "title": Column("title", "Product", width=40),
@@ -117,32 +116,36 @@ def comments_sheet(rows: list[dict], about_lines: list[tuple[str, str]]) -> Shee
     return Sheet("Comments", frame, COMMENT_COLUMNS, raw=raw, about=about(about_lines))
 
 
-NCX_COLUMNS = [
-    Column("purchase_day", "Purchased", "date"),
-    Column("order_id", "Order"),
-    Column("first_event_day", "First counted event", "date"),
-    Column("source", "Source", words=SOURCE_LABELS),
+NCX_COLUMNS = [  # as the offer detail's traced NCX orders grid (layouts/traced.py)
+    Column("purchased", "Purchased", "date"),
+    Column("order", "Order"),
+    Column("order_caused_by", "NCX order caused by"),
+    Column("date", "Event", "date"),
+    Column("source", "Source"),
     Column("reason", "Reason"),
-    Column("theme", "Theme", words=THEME_LABELS),
+    Column("theme", "Theme"),
     Column("comment", "Comment", width=60),
-    Column("counted_events", "Counted events", "int"),
-    Column("commingled_word", "Commingled stock"),
+    Column("counted", "Counted?", width=30),
+    Column("caused_by", "Event caused by"),
+    Column("commingled", "Commingled"),
 ]
+NCX_RAW = ["order_id", "feedback_id", "reason_code", "caused_by_code", "order_caused_by_code"]
 
 
-def ncx_orders_sheet(frame: pl.DataFrame, about_lines: list[tuple[str, str]]) -> Sheet:
-    """One offer's NCX orders (VocService.ncx_orders)."""
-    data = (
-        frame.with_columns(
-            order_id=pl.col("order_id").fill_null("(no order: a review)"),
-            commingled_word=pl.when(pl.col("commingled")).then(pl.lit("yes")).otherwise(pl.lit("")),
-            reason=pl.col("reason_code")
-            .map_elements(reason_words, return_dtype=pl.String)
-            .fill_null(reason_words(None)),
+def ncx_orders_sheet(events: pl.DataFrame, about_lines: list[tuple[str, str]]) -> Sheet:
+    """One offer's traced NCX orders as the offer detail shows them, one row per event
+    (VocService.ncx_order_events), the engine's codes after."""
+    names = [c.field for c in NCX_COLUMNS]
+    if events.height:
+        screen = pl.DataFrame(traced_rows(events)).select(names)
+        raw = events.select(
+            "order_id",
+            "feedback_id",
+            "reason_code",
+            caused_by_code="caused_by",
+            order_caused_by_code="order_caused_by",
         )
-        if frame.height
-        else pl.DataFrame(
-            schema={c: pl.String for c in [*(c.field for c in NCX_COLUMNS), "reason_code"]}
-        )
-    )
-    return Sheet("NCX orders", data, NCX_COLUMNS, raw=["reason_code"], about=about(about_lines))
+        data = pl.concat([screen, raw], how="horizontal")
+    else:
+        data = pl.DataFrame(schema={n: pl.String for n in [*names, *NCX_RAW]})
+    return Sheet("NCX orders", data, NCX_COLUMNS, raw=NCX_RAW, about=about(about_lines))

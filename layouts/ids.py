@@ -82,6 +82,8 @@ class ID(StrEnum):
     NCX_DOWNLOAD = "ncx-orders-download"
     NCX_CSV = "ncx-orders-download-csv"
     NCX_XLSX = "ncx-orders-download-xlsx"
+    NCX_TITLE = "ncx-orders-title"  # the offer detail's traced NCX orders
+    NCX_GRID = "ncx-orders-grid"
     RESOLVE_MODE = "comments-resolve-mode"
     # peers
     PEER_CARD = "peer-card"

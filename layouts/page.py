@@ -24,6 +24,7 @@ from layouts.theme import (
     TILE_LABELS,
     TILE_LEVELS,
 )
+from layouts.traced import traced_section
 
 # While a view reloads, the old one stays on screen (dimmed) under the spinner until the
 # new one replaces it whole: never blank, never old and new together.
@@ -424,17 +425,6 @@ def detail_card() -> dbc.Card:
                 dcc.Loading(
                     [
                         html.P(id=ID.EXPLANATION, className="explanation mb-2"),
-                        html.Div(
-                            [
-                                html.Span(
-                                    "The NCX orders behind this rate, with their first counted "
-                                    "event. ",
-                                ),
-                                download_links(ID.NCX_CSV, ID.NCX_XLSX, "NCX orders"),
-                                dcc.Download(id=ID.NCX_DOWNLOAD),
-                            ],
-                            className="small text-muted mb-2 clearfix",
-                        ),
                         html.Div(id=ID.ACTIONS, className="small mb-2"),
                         action_form(),
                         chart(
@@ -458,6 +448,7 @@ def detail_card() -> dbc.Card:
                                 ),
                             ]
                         ),
+                        traced_section(download_links),
                     ],
                     type="default",
                     delay_show=150,
