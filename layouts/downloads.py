@@ -119,13 +119,13 @@ def comments_sheet(rows: list[dict], about_lines: list[tuple[str, str]]) -> Shee
 NCX_COLUMNS = [  # as the offer detail's traced NCX orders grid (layouts/traced.py)
     Column("purchased", "Purchased", "date"),
     Column("order", "Order"),
-    Column("order_caused_by", "NCX order caused by"),
+    Column("order_caused_by", "Caused by"),
     Column("date", "Event", "date"),
+    Column("comment", "Comment", width=60),
+    Column("counted", "Counted?", width=30),
     Column("source", "Source"),
     Column("reason", "Reason"),
     Column("theme", "Theme"),
-    Column("comment", "Comment", width=60),
-    Column("counted", "Counted?", width=30),
     Column("caused_by", "Event caused by"),
     Column("commingled", "Commingled"),
 ]

@@ -21,20 +21,25 @@ CAUSED_WORDS = {
 }
 NO_ORDER = "(no order)"
 
-# One row per event; the order's columns first, so the rows of one order read as a group.
+# One row per event; the order's columns first, so the rows of one order read as a group,
+# then what a seller reads (the comment, counted?), the details after (at 1280 px the
+# comment is on screen).
 TRACED_COLUMNS = [
-    {"headerName": "Purchased", "field": "purchased", "width": 112},
-    {"headerName": "Order", "field": "order", "width": 150, "tooltipField": "order"},
-    {"headerName": "NCX order caused by", "field": "order_caused_by", "width": 150},
-    {"headerName": "Event", "field": "date", "width": 108},
-    {"headerName": "Source", "field": "source", "width": 130},
-    {"headerName": "Reason", "field": "reason", "width": 170, "tooltipField": "reason"},
-    {"headerName": "Theme", "field": "theme", "width": 140},
+    {"headerName": "Purchased", "field": "purchased", "width": 104},
+    {"headerName": "Order", "field": "order", "width": 130, "tooltipField": "order"},
+    {
+        "headerName": "Caused by",
+        "field": "order_caused_by",
+        "width": 124,
+        "headerTooltip": "Who caused the NCX order: the fulfilment centre or commingled stock "
+        "when one of its counted events was theirs, else you (yours to fix)",
+    },
+    {"headerName": "Event", "field": "date", "width": 100},
     {
         "headerName": "Comment",
         "field": "comment",
         "flex": 3,
-        "minWidth": 240,
+        "minWidth": 220,
         "wrapText": True,
         "autoHeight": True,
         "cellClass": "comment-text",
@@ -42,11 +47,14 @@ TRACED_COLUMNS = [
     {
         "headerName": "Counted?",
         "field": "counted",
-        "width": 150,
+        "width": 130,
         "wrapText": True,
         "autoHeight": True,
     },  # fmt: skip
-    {"headerName": "Event caused by", "field": "caused_by", "width": 140},
+    {"headerName": "Source", "field": "source", "width": 120},
+    {"headerName": "Reason", "field": "reason", "width": 150, "tooltipField": "reason"},
+    {"headerName": "Theme", "field": "theme", "width": 130},
+    {"headerName": "Event caused by", "field": "caused_by", "width": 130},
     {"headerName": "Commingled", "field": "commingled", "width": 110},
 ]
 
