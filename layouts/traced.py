@@ -34,7 +34,7 @@ TRACED_COLUMNS = [
         "headerTooltip": "Who caused the NCX order: the fulfilment centre or commingled stock "
         "when one of its counted events was theirs, else you (yours to fix)",
     },
-    {"headerName": "Event", "field": "date", "width": 100},
+    {"headerName": "Event", "field": "date", "width": 108},
     {
         "headerName": "Comment",
         "field": "comment",
