@@ -157,6 +157,9 @@ class VocService:
     # Row order of recent grid queries (small integer arrays), so paging is a slice.
     _orders: OrderedDict = field(default_factory=OrderedDict)
     orders_size: int = 64
+    # Traced NCX orders of recently opened offers (small frames).
+    _traced_cache: OrderedDict = field(default_factory=OrderedDict)
+    traced_size: int = 16
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _key_locks: dict = field(default_factory=dict)
     _deleted: dict = field(default_factory=dict)  # data version -> deleted_health cache
@@ -553,11 +556,20 @@ class VocService:
         return pl.DataFrame() if me is None else self._traced(window_days, me)
 
     def _traced(self, window_days: int, me: dict) -> pl.DataFrame:
-        cur = self.cursor()
-        try:
-            return traced.ncx_order_events(cur, me["seller_id"], me["sku"], me["e"], window_days)
-        finally:
-            cur.close()
+        """The offer's traced NCX orders, kept for the last few offers: a row click asks
+        for them twice (the detail's explanation and the traced grid)."""
+
+        def build() -> pl.DataFrame:
+            cur = self.cursor()
+            try:
+                return traced.ncx_order_events(
+                    cur, me["seller_id"], me["sku"], me["e"], window_days
+                )
+            finally:
+                cur.close()
+
+        key = ("traced", self.data_version(), me["seller_id"], me["sku"], me["e"], window_days)
+        return self._memo(key, build, self._traced_cache, self.traced_size)
 
     def actions(
         self, viewer: Viewer, as_of: date, window_days: int, seller_id: str, sku: str

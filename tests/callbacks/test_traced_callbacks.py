@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import polars as pl
 import pytest
@@ -88,3 +89,22 @@ def test_the_download_holds_the_grid_and_the_codes(service):
     assert [r[caused] for r in body] == events["caused_by"].to_list()
     empty = exports.to_csv(ncx_orders_sheet(pl.DataFrame(), [])).decode("utf-8-sig")
     assert list(csv.reader(io.StringIO(empty)))[-1] == header
+
+
+def test_the_explanation_says_how_many_ncx_orders_are_yours_to_fix(dash_app, service):
+    me = Viewer("seller", SELLER)
+    day = service.latest_day()
+    offers = service.offers(me, day, 90).filter(pl.col("ncx_orders") > 0)
+    details = {
+        r["sku"]: service.offer_detail(me, day, 90, SELLER, r["sku"])
+        for r in offers.head(40).iter_rows(named=True)
+    }
+    mixed = next(sku for sku, d in details.items() if d.fix.not_yours)
+    mine = next(sku for sku, d in details.items() if not d.fix.not_yours)
+    detail = callback(dash_app, "update_offer_detail")
+    explanation = json.dumps(detail(f"{SELLER}|{mixed}", *scope(service))[1], default=str)
+    fix = details[mixed].fix
+    assert f"{fix.sentence()}." in explanation and "yours to fix" in explanation
+    assert fix.yours + fix.not_yours == fix.ncx_orders
+    plain = json.dumps(detail(f"{SELLER}|{mine}", *scope(service))[1], default=str)
+    assert "yours to fix" not in plain
