@@ -204,6 +204,8 @@ class OfferBlock:
     effects: list[dict]
     comments: pl.DataFrame
     figure: dict
+    # who caused the NCX orders, when some are not the seller's (engine.traced.FixShare)
+    caused: str | None = None
 
 
 def _offer_block(service: VocService, viewer: Viewer, as_of: date, window: int, row: dict):
@@ -229,6 +231,7 @@ def _offer_block(service: VocService, viewer: Viewer, as_of: date, window: int, 
         actions=detail.actions,
         effects=detail.actions.to_dicts(),
         comments=comments,
+        caused=detail.fix.sentence(),
         figure=print_figure(
             figures.trend_figure(
                 detail.trend,
@@ -656,6 +659,8 @@ def _offer_section(i: int, b: OfferBlock, window: int, show_seller: bool) -> str
                 "stock: those units may not have been sold by this seller.",
             )
         )
+    if b.caused:
+        flags.append(("info", f"{b.caused}."))
     share = me.get("top_ncx_reason_share")
     top = (
         f"<p><strong>Top NCX reason:</strong> {esc(theme_word(me['top_ncx_reason']))}"

@@ -347,3 +347,22 @@ def test_earlier_actions_go_to_a_last_page(service):
     assert rest.count('<tr data-sku="') >= 1
     assert "earlier action" in section(text, "actions") and "on the last page" in text
     assert text.index('id="earlier-actions"') > text.rindex('<section class="offer"')
+
+
+def test_worst_offers_say_how_many_ncx_orders_are_yours_to_fix(service, seller_report):
+    """Each worst offer says who caused its NCX orders when some are not the seller's
+    (the fulfilment centre, commingled stock), as the page's detail does."""
+    pages = re.findall(r'<section class="offer" id="offer-(\d+)" data-sku="([^"]+)">',
+                       seller_report)  # fmt: skip
+    said = 0
+    for i, sku in pages:
+        fix = service.offer_detail(Viewer("seller", SELLER), service.latest_day(), 90,
+                                   SELLER, sku).fix  # fmt: skip
+        start = seller_report.index(f'id="offer-{i}"')
+        page = seller_report[start : seller_report.index("</section>", start)]
+        if fix.not_yours:
+            assert html.escape(f"{fix.sentence()}.") in page
+            said += 1
+        else:
+            assert "yours to fix" not in page
+    assert said  # the demo's worst offers include some
