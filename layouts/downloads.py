@@ -98,6 +98,7 @@ COMMENT_COLUMNS = [  # as the comments grid (layouts/grid.py) orders them
     Column("source", "Source"),
     Column("reason", "Reason"),
     Column("theme", "Theme"),
+    Column("decided_by", "Decided by"),
     Column("rating", "Rating"),
     Column("sku", "SKU"),
 ]
@@ -126,6 +127,7 @@ NCX_COLUMNS = [  # as the offer detail's traced NCX orders grid (layouts/traced.
     Column("source", "Source"),
     Column("reason", "Reason"),
     Column("theme", "Theme"),
+    Column("decided_by", "Decided by"),
     Column("caused_by", "Event caused by"),
     Column("commingled", "Commingled"),
 ]

@@ -152,6 +152,20 @@ COUNTED_WORDS = {
     "seller feedback": "Not counted: seller feedback",
 }
 
+
+def decided_words(decided_by: str | None) -> str:
+    """What decided an event's theme, in words: ``reason_code:DEFECTIVE`` -> "Reason code
+    DEFECTIVE", ``phrase:arrived broken`` -> '"arrived broken"', nothing -> "Nothing matched"."""
+    if decided_by is None:
+        return "Nothing matched"
+    kind, _, value = decided_by.partition(":")
+    if kind == "reason_code":
+        return f"Reason code {value}"
+    if kind == "phrase":
+        return f"\u201c{value}\u201d"
+    return decided_by
+
+
 # Counted? and the comment first: what a seller reads; the details follow (at 1024 px
 # the first three fit the card).
 COMMENT_COLUMNS = [
@@ -176,6 +190,14 @@ COMMENT_COLUMNS = [
     {"headerName": "Source", "field": "source", "width": 130},
     {"headerName": "Reason", "field": "reason", "width": 170, "tooltipField": "reason"},
     {"headerName": "Theme", "field": "theme", "width": 140},
+    {
+        "headerName": "Decided by",
+        "field": "decided_by",
+        "width": 170,
+        "tooltipField": "decided_by",
+        "headerTooltip": "What decided the theme: the reason code, or the phrase of the "
+        "comment that matched (docs/themes.md)",
+    },
     {"headerName": "Rating", "field": "rating", "width": 90},
     {"headerName": "SKU", "field": "sku", "width": 120},
 ]
@@ -200,6 +222,7 @@ def comment_rows(frame: pl.DataFrame) -> list[dict]:
                 "reason": reason_words(r["reason_code"]),
                 "reason_code": r["reason_code"] or "",
                 "theme": THEME_LABELS.get(r["theme"], r["theme"]),
+                "decided_by": decided_words(r["decided_by"]),
                 "rating": f"{r['rating']} ★" if r["rating"] else "",
                 "comment": r["comment"] if r["comment"] is not None else "",
                 "counted": counted,

@@ -10,7 +10,7 @@ from dash import dcc, html
 
 from engine.themes import THEME_LABELS, reason_words
 from layouts.figures import SOURCE_LABELS
-from layouts.grid import COUNTED_WORDS
+from layouts.grid import COUNTED_WORDS, decided_words
 from layouts.ids import ID
 
 CAUSED_WORDS = {
@@ -54,6 +54,7 @@ TRACED_COLUMNS = [
     {"headerName": "Source", "field": "source", "width": 120},
     {"headerName": "Reason", "field": "reason", "width": 150, "tooltipField": "reason"},
     {"headerName": "Theme", "field": "theme", "width": 130},
+    {"headerName": "Decided by", "field": "decided_by", "width": 150, "tooltipField": "decided_by"},
     {"headerName": "Event caused by", "field": "caused_by", "width": 130},
     {"headerName": "Commingled", "field": "commingled", "width": 110},
 ]
@@ -78,6 +79,7 @@ def traced_rows(events: pl.DataFrame) -> list[dict]:
                 "source": SOURCE_LABELS.get(r["source"], r["source"]),
                 "reason": reason_words(r["reason_code"]),
                 "theme": THEME_LABELS.get(r["theme"], r["theme"]),
+                "decided_by": decided_words(r["decided_by"]),
                 "comment": r["comment"] if r["comment"] is not None else "",
                 "counted": counted,
                 "caused_by": CAUSED_WORDS.get(r["caused_by"], r["caused_by"]),

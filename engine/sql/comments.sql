@@ -5,7 +5,7 @@
 -- events match before the limit (the page says when it shows only the newest).
 SELECT
     ev.feedback_id, ev.seller_id, ev.sku, ev.order_id, ev.event_day, ev.source,
-    ev.reason_code, ev.issue_type, ev.theme, ev.rating, ev.comment, ev.counted,
+    ev.reason_code, ev.issue_type, ev.theme, ev.decided_by, ev.rating, ev.comment, ev.counted,
     ev.not_counted_reason, ev.sold_by_seller, ev.fulfilment_center,
     count(*) OVER () AS matching
 FROM events AS ev
