@@ -23,8 +23,10 @@ from engine.themes import (
     THEME_LABELS,
     THEMES,
     classify,
+    classify_explained,
     counted,
     normalise_reason,
+    prepared,
     theme_patterns,
 )
 
@@ -226,7 +228,7 @@ def test_vocabulary_matches_design():
 
 def test_every_theme_but_other_has_a_rule_with_many_phrases():
     phrases: dict[str, int] = {}
-    for rule in LEXICON:
+    for rule in LEXICON.rules:
         assert rule.issue_type == THEME_ISSUE_TYPES[rule.theme], rule.theme
         assert rule.note, rule.theme
         phrases[rule.theme] = phrases.get(rule.theme, 0) + len(rule.phrases)
@@ -280,8 +282,8 @@ def test_case_apostrophes_whitespace_and_hyphens_are_tolerated():
 
 def test_theme_patterns_are_numbered_rules_in_order():
     rows = theme_patterns()
-    assert [r[0] for r in rows] == list(range(1, len(LEXICON) + 1))
-    assert [(r[1], r[2]) for r in rows] == [(rule.theme, rule.issue_type) for rule in LEXICON]
+    assert [r[0] for r in rows] == list(range(1, len(LEXICON.rules) + 1))
+    assert [(r[1], r[2]) for r in rows] == [(rule.theme, rule.issue_type) for rule in LEXICON.rules]
     for *_, pattern in rows:
         assert pattern.startswith("(?i)(?:") and pattern.endswith(")")
         re.compile(pattern, re.ASCII)  # also valid for Python
@@ -470,9 +472,10 @@ def run_sql(
     got = con.execute(f"SELECT * FROM ({themes.classify_sql()}) ORDER BY feedback_id").fetchall()
     out = []
     for i, ((code, text, src, rating), row) in enumerate(zip(events, got, strict=True)):
-        issue_type, theme = classify(code, text)
+        issue_type, theme, decided_by = classify_explained(code, text)
+        assert (issue_type, theme) == classify(code, text)
         ok, why = counted(src, issue_type, rating)
-        out.append((row, (f"F{i:05d}", issue_type, theme, ok, why)))
+        out.append((row, (f"F{i:05d}", issue_type, theme, ok, why, decided_by)))
     return out
 
 
@@ -504,7 +507,7 @@ def test_reference_tables(store):
 def test_load_reference_tables_is_repeatable(store):
     themes.load_reference_tables(store)
     themes.load_reference_tables(store)
-    assert store.execute("SELECT count(*) FROM theme_lexicon").fetchone() == (len(LEXICON),)
+    assert store.execute("SELECT count(*) FROM theme_lexicon").fetchone() == (len(LEXICON.rules),)
     assert store.execute("SELECT count(*) FROM reason_map").fetchone() == (
         len(themes.reason_map_rows()),
     )
@@ -513,7 +516,7 @@ def test_load_reference_tables_is_repeatable(store):
 def test_classify_sql_has_one_branch_per_rule():
     sql = themes.classify_sql()
     slots = {int(n) for n in re.findall(r"getvariable\('theme_lexicon_patterns'\)\[(\d+)\]", sql)}
-    assert slots == set(range(1, len(LEXICON) + 1))
+    assert slots == set(range(1, len(LEXICON.rules) + 1))
     assert ";" not in sql  # it is embedded as a CTE in derived.sql
 
 
@@ -525,6 +528,7 @@ def test_classify_sql_columns(store):
         "theme",
         "counted",
         "not_counted_reason",
+        "decided_by",
     ]
     assert run_sql(store, []) == []
 
@@ -588,7 +592,9 @@ def _phrase_strategy(phrase: str) -> st.SearchStrategy[str]:
     return st.from_regex(re.compile(body, re.IGNORECASE | re.ASCII), fullmatch=True)
 
 
-PHRASES = st.sampled_from([p for rule in LEXICON for p in rule.phrases]).flatmap(_phrase_strategy)
+PHRASES = st.sampled_from([p for rule in LEXICON.rules for p in rule.phrases]).flatmap(
+    _phrase_strategy
+)
 # Characters where engines tend to disagree: word edges, folding, apostrophes, blanks.
 TRICKY = "aksK\u212a\u017f\u0130\u0131\u00e9_0 '\u2019`-\u00a0\t\n\v\f\r\x00.,!"
 NOISE = st.one_of(
@@ -632,3 +638,58 @@ EVENT = st.tuples(CODE, COMMENT, st.sampled_from(SOURCES), st.sampled_from([None
 def test_sql_agrees_with_python_on_generated_text(store, events):
     for sql_row, py_row in run_sql(store, events):
         assert sql_row == py_row
+
+
+# --- decided_by: what decided the theme ---------------------------------------------------
+
+DECIDED_BY_CASES = (
+    # reason code, comment -> decided_by
+    ("CR-DEFECTIVE", "changed my mind", "reason_code:DEFECTIVE"),
+    (" undeliverable_refused ", None, "reason_code:UNDELIVERABLE_REFUSED"),
+    ("2", "never arrived", "reason_code:2"),
+    ("OTHER", "It STOPPED   WORKING after a day", "phrase:stopped working"),
+    (None, "The Box  was\u00a0Crushed\tby the carrier", "phrase:box was crushed"),
+    (None, "DEAD-ON-ARRIVAL", "phrase:dead-on-arrival"),
+    ("0", "Doesn\u2019t work", "phrase:doesn\u2019t work"),
+    ("SOME_NEW_CODE", "great, thanks", None),
+    ("OTHER", None, None),
+    (None, None, None),
+)
+
+
+@pytest.mark.parametrize(("code", "comment", "decided_by"), DECIDED_BY_CASES)
+def test_decided_by(code, comment, decided_by):
+    assert classify_explained(code, comment)[2] == decided_by
+    assert classify_explained(code, comment)[:2] == classify(code, comment)
+
+
+def test_decided_by_sql_agrees_on_inline_cases(store):
+    rows = run_sql(store, [(code, text, "return", None) for code, text, _ in DECIDED_BY_CASES])
+    assert [sql[-1] for sql, _ in rows] == [d for *_, d in DECIDED_BY_CASES]
+    for sql_row, py_row in rows:
+        assert sql_row == py_row
+
+
+def _labelled(lang: str) -> list[tuple[str, str]]:
+    import csv
+    from pathlib import Path
+
+    path = Path(__file__).parents[1] / "fixtures" / "themes" / f"labelled_{lang}.csv"
+    with path.open(encoding="utf-8", newline="") as f:
+        return [(r["comment"], r["theme"]) for r in csv.DictReader(f)]
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_sql_agrees_with_python_on_the_labelled_sets(store, lang):
+    comments = [c for c, _ in _labelled(lang)]
+    assert len(comments) > 100
+    rows = run_sql(store, [(None, c, "return", None) for c in comments])
+    for sql_row, py_row in rows:
+        assert sql_row == py_row
+    # the phrase shown is text of the comment, as the rules read it, that the winning rule
+    # matched
+    for (sql_row, _), comment in zip(rows, comments, strict=True):
+        if sql_row[-1] is not None:
+            assert sql_row[-1].removeprefix("phrase:") in " ".join(
+                prepared(comment).lower().split()
+            )

@@ -53,7 +53,7 @@ SELECT
     c.theme,
     c.counted,
     c.not_counted_reason,
-    NULL::VARCHAR AS decided_by,
+    c.decided_by,
     coalesce(length(trim(f.comment)) > 0, false) AS has_comment,
     -- false when the order's unit came from commingled stock; NULL when not linked
     o.sold_by_seller,
