@@ -1,6 +1,7 @@
 -- Every feedback event's issue type, theme and whether it counts (docs/health.md).
 -- Returns feedback_id, issue_type, theme, counted, not_counted_reason (NULL when counted),
--- decided_by ('reason_code:<code>', 'phrase:<matched text>' or NULL), with exactly the
+-- decided_by ('reason_code:<code>', 'phrase:<matched text>' or NULL), code (the reason code
+-- as engine.themes.normalise_reason keys it), with exactly the
 -- semantics of engine.themes.classify_explained and engine.themes.counted.
 -- {feedback} is the relation classified: feedback rows (engine.themes.classify_sql fills it
 -- in, e.g. with the feedback table or the rows of the offers an import changed).
@@ -140,7 +141,8 @@ classified AS (
         t.rating,
         coalesce(t.code_issue_type, l.issue_type, 'unknown') AS issue_type,
         coalesce(t.code_theme, l.theme, 'other') AS theme,
-        t.decided_by
+        t.decided_by,
+        t.code
     FROM explained AS t
     LEFT JOIN theme_lexicon AS l ON l.priority = t.text_priority
 ),
@@ -152,6 +154,7 @@ judged AS (
         c.issue_type,
         c.theme,
         c.decided_by,
+        c.code,
         CASE
             WHEN NOT (
                 c.source = 'return' OR c.source = 'refund' OR c.source = 'contact'
@@ -170,5 +173,6 @@ SELECT
     theme,
     not_counted_reason IS NULL AS counted,
     not_counted_reason,
-    decided_by
+    decided_by,
+    code
 FROM judged

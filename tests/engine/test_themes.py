@@ -469,7 +469,10 @@ def run_sql(
             " rating, comment) VALUES (?, 'S1', 'A', TIMESTAMP '2026-01-01', ?, ?, ?, ?)",
             [(f"F{i:05d}", s, code, r, text) for i, (code, text, s, r) in enumerate(events)],
         )
-    got = con.execute(f"SELECT * FROM ({themes.classify_sql()}) ORDER BY feedback_id").fetchall()
+    got = con.execute(
+        "SELECT feedback_id, issue_type, theme, counted, not_counted_reason, decided_by "
+        f"FROM ({themes.classify_sql()}) ORDER BY feedback_id"
+    ).fetchall()
     out = []
     for i, ((code, text, src, rating), row) in enumerate(zip(events, got, strict=True)):
         issue_type, theme, decided_by = classify_explained(code, text)
@@ -529,6 +532,7 @@ def test_classify_sql_columns(store):
         "counted",
         "not_counted_reason",
         "decided_by",
+        "code",
     ]
     assert run_sql(store, []) == []
 

@@ -14,28 +14,6 @@ ord AS (
 ),
 channel AS (
     SELECT seller_id, sku, fulfilment FROM offers AS of WHERE {events_of:of}
-),
--- The reason code keyed as engine.themes.normalise_reason (and classify.sql) keys it:
--- blanks stripped, ASCII letters upper-cased, one leading CR- dropped.
-code AS (
-    SELECT
-        feedback_id,
-        nullif(
-            trim(
-                regexp_replace(
-                    translate(
-                        trim(reason_code, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13) || chr(160)),
-                        'abcdefghijklmnopqrstuvwxyz',
-                        'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
-                    ),
-                    '^CR-',
-                    ''
-                ),
-                ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13) || chr(160)
-            ),
-            ''
-        ) AS code
-    FROM fb
 )
 SELECT
     f.feedback_id,
@@ -62,18 +40,17 @@ SELECT
         -- FBA replacement code 10); a wrong item sent from it (SWITCHEROO, replacement
         -- code 4) when Amazon fulfilled the order: an FBA offer, or an event that names
         -- the fulfilment centre (FBA returns and replacements do)
-        WHEN k.code IN ('DAMAGED_BY_FC', '10') THEN 'fulfilment_centre'
-        WHEN k.code IN ('SWITCHEROO', '4')
+        WHEN c.code IN ('DAMAGED_BY_FC', '10') THEN 'fulfilment_centre'
+        WHEN c.code IN ('SWITCHEROO', '4')
             AND (ch.fulfilment = 'FBA' OR f.fulfilment_center IS NOT NULL)
             THEN 'fulfilment_centre'
         -- the reports name the carrier (delivery problems: never counted anyway)
-        WHEN k.code IN ('DAMAGED_BY_CARRIER', '3', '6') THEN 'carrier'
+        WHEN c.code IN ('DAMAGED_BY_CARRIER', '3', '6') THEN 'carrier'
         WHEN o.sold_by_seller = false THEN 'commingled'
         ELSE 'seller'
     END AS caused_by
 FROM fb AS f
 JOIN classified AS c USING (feedback_id)
-JOIN code AS k USING (feedback_id)
 LEFT JOIN channel AS ch ON ch.seller_id = f.seller_id AND ch.sku = f.sku
 LEFT JOIN ord AS o
     ON o.order_id = f.order_id AND o.seller_id = f.seller_id AND o.sku = f.sku
