@@ -46,6 +46,7 @@ lines) ~20-30 s and ~1.6 GB peak.
 from __future__ import annotations
 
 import calendar
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -747,6 +748,121 @@ def _pool_keys() -> list[str]:
 
 _POOLS: list[str] = _pool_keys()
 _P = {k: i for i, k in enumerate(_POOLS)}
+
+
+# French comments, as customers in Québec write them, on some offers (_FRENCH_OFFER_EVERY):
+# a problem or a review pool's comment there is replaced by one of these, every third with
+# its accents left out. Delivery and remorse pools stay English, so what counts (decided
+# by the text for some events) is the same either way.
+_FRENCH_CORES: dict[str, tuple[str, ...]] = {
+    "defective": (
+        "Ne fonctionne pas du tout, même après l'avoir chargé toute la nuit.",
+        "Ça marche pas. Arrêté de fonctionner après deux jours.",
+        "Défectueux dès la première utilisation.",
+        "Il s'allume plus après une semaine, vraiment décevant.",
+        "Le produit est défectueux, il fait un bruit bizarre et s'éteint.",
+    ),
+    "damaged": (
+        "Arrivé brisé, le coin est complètement fissuré.",
+        "Reçu endommagé, il y a une grosse bosse sur le côté.",
+        "L'article est arrivé cassé dans la boîte.",
+        "Brisé à l'ouverture du colis, des morceaux partout.",
+    ),
+    "quality": (
+        "Qualité médiocre, ça fait cheap.",
+        "Très mauvaise qualité, les coutures se défont déjà.",
+        "Matériel de piètre qualité, pas solide du tout.",
+        "S'est usé en quelques jours, qualité vraiment ordinaire.",
+    ),
+    "missing_parts": (
+        "Il manque des pièces, impossible à assembler.",
+        "Pièces manquantes : pas de vis dans la boîte.",
+        "Il manquait le chargeur dans l'emballage.",
+        "Incomplet, il manque une partie de l'ensemble.",
+    ),
+    "wrong_item": (
+        "J'ai reçu le mauvais article, rien à voir avec ma commande.",
+        "Mauvais produit envoyé, ce n'est pas ce que j'ai commandé.",
+        "On m'a envoyé la mauvaise couleur.",
+        "Reçu un autre modèle que celui commandé.",
+    ),
+    "not_as_described": (
+        "Pas conforme à la description.",
+        "Ne correspond pas à la photo, la couleur est différente.",
+        "Pas comme annoncé, beaucoup plus petit que sur l'image.",
+        "La description est trompeuse, ce n'est pas en acier inoxydable.",
+    ),
+    "size_fit": (
+        "Trop petit, taille vraiment pas comme d'habitude.",
+        "Beaucoup trop grand pour la grandeur indiquée.",
+        "La grandeur ne fait pas, c'est trop serré.",
+        "Taille trop petite, il faut commander une taille de plus.",
+    ),
+    "compatibility": (
+        "Pas compatible avec mon appareil.",
+        "Incompatible avec mon modèle malgré la liste de compatibilité.",
+        "Ne fonctionne pas avec mon téléphone, pas compatible.",
+        "Le connecteur n'est pas compatible avec mon appareil.",
+    ),
+    "expired_or_used": (
+        "Produit expiré à la réception, la date est passée.",
+        "Déjà utilisé, la boîte avait été ouverte.",
+        "Date de péremption dépassée.",
+        "Visiblement usagé, vendu comme neuf.",
+    ),
+    "review_pos": (
+        "Excellent produit, je recommande!",
+        "Très satisfait, fait exactement ce que je voulais.",
+        "Super qualité pour le prix.",
+        "Parfait, deuxième fois que je l'achète.",
+    ),
+    "review_mixed": (
+        "Correct pour le prix.",
+        "Ça fait la job, sans plus.",
+        "Pas mal, mais je m'attendais à mieux.",
+    ),
+    "sf_pos": (
+        "Livraison rapide, vendeur au top.",
+        "Bien emballé, merci!",
+        "Transaction parfaite.",
+    ),
+    "sf_neg": (
+        "Le vendeur n'a jamais répondu à mes messages.",
+        "Le remboursement a pris des semaines.",
+    ),
+}
+# Every _FRENCH_OFFER_EVERY-th offer (by its index, offset 2) has French-speaking customers.
+_FRENCH_OFFER_EVERY = 4
+
+
+def _without_accents(text: str) -> str:
+    """As many customers type: no accents ("Arrivé brisé" -> "Arrive brise")."""
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _french(comments: pl.Series, events: dict[str, np.ndarray]) -> pl.Series:
+    """Comments of the French offers' problem and review pools in French (deterministic:
+    the core is picked by the event's position, no random draw, so the demo's numbers do
+    not move)."""
+    keys = [key.partition("/")[0] for key in _POOLS]
+    french_pool = np.array([k in _FRENCH_CORES for k in keys])
+    pool = events["pool"]
+    has_text = (comments.str.strip_chars().str.len_chars().fill_null(0) > 0).to_numpy()
+    rows = np.flatnonzero(
+        (events["offer"] % _FRENCH_OFFER_EVERY == 2)
+        & (pool >= 0)
+        & french_pool[np.maximum(pool, 0)]
+        & has_text
+    )
+    if not len(rows):
+        return comments
+    texts = []
+    for n, r in enumerate(rows):
+        cores = _FRENCH_CORES[keys[pool[r]]]
+        text = cores[(int(r) * 7 + int(events["offer"][r])) % len(cores)]
+        texts.append(_without_accents(text) if n % 3 == 2 else text)
+    return comments.scatter(rows, pl.Series(texts, dtype=pl.String))
 
 
 def _pool_cores(key: str) -> list[str]:
@@ -2264,7 +2380,7 @@ def _feedback_frame(
     ev: dict[str, np.ndarray], ctx: _FrameContext, rng: np.random.Generator, *, xss: bool
 ) -> pl.DataFrame:
     """Feedback rows of one chunk, without ``feedback_id`` (numbered once all are known)."""
-    comments = _comments(ev["pool"], ev["blank"], ctx.sub[ev["offer"]], rng)
+    comments = _french(_comments(ev["pool"], ev["blank"], ctx.sub[ev["offer"]], rng), ev)
     if xss:
         comments = _plant_xss(comments, ev)
     reasons = pl.Series(_REASONS, dtype=pl.String)
