@@ -21,7 +21,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from engine import sql, store
+from engine import peer_themes, sql, store
 from engine.actions import check_action
 from engine.app_state import ActionError, AppState
 from engine.generations import Reader, Store
@@ -705,6 +705,51 @@ class VocService:
 
         return self._memo(("weeks", version, e), build)
 
+    # --- themes of an offer and its peer group (engine/peer_themes.py) ------------------
+
+    def theme_shares(
+        self, viewer: Viewer, as_of: date, window_days: int, seller_id: str, sku: str
+    ) -> pl.DataFrame:
+        """The offer's NCX orders by theme in its window beside its peer group's (the
+        offers its peer rate pools, the offer left out) and the whole group's: see
+        ``peer_themes.theme_shares`` for the columns. Peer shares are aggregates, shown to
+        a seller as the peer rate is. Empty when the viewer may not see the offer."""
+        me = self.offer(viewer, as_of, window_days, seller_id, sku)
+        if me is None:
+            return pl.DataFrame()
+        peers = self._peer_keys(as_of, window_days, me)
+        cur = self.cursor()
+        try:
+            return peer_themes.theme_shares(
+                cur, (seller_id, sku), peers, e=me["e"], window_days=window_days
+            )
+        finally:
+            cur.close()
+
+    def theme_weeks(
+        self, viewer: Viewer, as_of: date, window_days: int, seller_id: str, sku: str
+    ) -> pl.DataFrame:
+        """Weekly theme mix of the offer and its peer group over the trend's weeks,
+        matured weeks only (see ``peer_themes.theme_weeks``). Empty when the viewer may
+        not see the offer."""
+        me = self.offer(viewer, as_of, window_days, seller_id, sku)
+        if me is None:
+            return pl.DataFrame()
+        peers = self._peer_keys(as_of, window_days, me)
+        e = me["e"]
+        cur = self.cursor()
+        try:
+            return peer_themes.theme_weeks(
+                cur,
+                (seller_id, sku),
+                peers,
+                start=e - timedelta(weeks=TREND_WEEKS),
+                e=e,
+                return_lag_days=self.policy.return_lag_days,
+            )
+        finally:
+            cur.close()
+
     # --- comments ----------------------------------------------------------------------
 
     def comments(
@@ -840,4 +885,3 @@ def _column_filter(column: str, op: str, value: str, scale: float = 1.0) -> pl.E
             "lessThanOrEqual": col <= number,
         }[op]
     return pl.lit(True)
-

@@ -1,0 +1,153 @@
+"""What customers complain about, per offer and per peer group: the mix of themes.
+
+The unit is the NCX order (docs/health.md): an order's theme is that of its first counted
+event (``offer_ncx_day``), so delivery problems and buyer's remorse, which never count,
+never appear, and an order with several complaints counts once. A theme's share is its NCX
+orders divided by all NCX orders of the same side (the offer, its peers, or the whole group)
+so the shares of a side sum to 1. No viewer here: ``engine.service`` decides which offers
+are passed in.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import duckdb
+import polars as pl
+
+from engine import sql
+
+SIDES = ("offer", "peer", "group")
+
+
+def _with_offers(con: duckdb.DuckDBPyConnection, keys: pl.DataFrame, query: str, params: dict):
+    con.register("eval_offers", keys.to_arrow())
+    try:
+        return con.sql(query, params=params).pl()
+    finally:
+        con.unregister("eval_offers")
+
+
+def _keys(offer: tuple[str, str], peers: pl.DataFrame) -> pl.DataFrame:
+    """The offer then its peers (``seller_id, sku``), with ``mine`` marking the offer."""
+    me = pl.DataFrame({"seller_id": [offer[0]], "sku": [offer[1]], "mine": [True]})
+    others = peers.select("seller_id", "sku").with_columns(mine=pl.lit(False))
+    return pl.concat([me, others]).unique(["seller_id", "sku"], keep="first")
+
+
+def _sides(frame: pl.DataFrame, by: list[str]) -> pl.DataFrame:
+    """NCX orders per ``by`` of the offer (``mine``), its peers and both together."""
+    return frame.group_by(by).agg(
+        offer_ncx=pl.col("ncx_orders").filter(pl.col("mine")).sum(),
+        peer_ncx=pl.col("ncx_orders").filter(~pl.col("mine")).sum(),
+        group_ncx=pl.col("ncx_orders").sum(),
+    )
+
+
+def _shares(frame: pl.DataFrame, over: list[str]) -> pl.DataFrame:
+    """``<side>_share`` = the side's NCX orders / all the side's NCX orders in ``over``
+    (null where the side has none)."""
+    out = frame
+    for side in SIDES:
+        total = pl.col(f"{side}_ncx").sum().over(over) if over else pl.col(f"{side}_ncx").sum()
+        out = out.with_columns(
+            pl.when(total > 0).then(pl.col(f"{side}_ncx") / total).alias(f"{side}_share")
+        )
+    return out
+
+
+def theme_shares(
+    con: duckdb.DuckDBPyConnection,
+    offer: tuple[str, str],
+    peers: pl.DataFrame,
+    *,
+    e: date,
+    window_days: int,
+) -> pl.DataFrame:
+    """NCX orders by theme of ``offer`` (seller_id, sku) and of ``peers`` (seller_id, sku;
+    the offer itself is left out of them if present) in the window ``[e - window_days + 1,
+    e]``, counted as for the NCX rate (orders purchased in the window with a first counted
+    event on or before ``e``, plus unlinked counted events dated in the window; uncapped).
+
+    Returns one row per theme that any side has: ``theme, offer_ncx, offer_share,
+    peer_ncx, peer_share, group_ncx, group_share`` (``group`` = offer and peers together;
+    shares are fractions, null when the side has no NCX order), the offer's most frequent
+    theme first (ties alphabetical, as the top NCX reason), then by the group's.
+    """
+    keys = _keys(offer, peers)
+    found = _with_offers(
+        con,
+        keys.select("seller_id", "sku", e=pl.lit(e, dtype=pl.Date)),
+        sql.load("offer_window_ncx"),
+        {"window": window_days},
+    )
+    if found.is_empty():
+        return _empty_shares()
+    frame = found.join(keys, on=["seller_id", "sku"]).with_columns(
+        pl.col("ncx_orders").cast(pl.Int64)
+    )
+    return (
+        _shares(_sides(frame, ["theme"]), [])
+        .sort(["offer_ncx", "group_ncx", "theme"], descending=[True, True, False])
+        .select("theme", *(f"{s}_{c}" for s in SIDES for c in ("ncx", "share")))
+    )
+
+
+def _empty_shares() -> pl.DataFrame:
+    schema = {"theme": pl.String}
+    for side in SIDES:
+        schema |= {f"{side}_ncx": pl.Int64, f"{side}_share": pl.Float64}
+    return pl.DataFrame(schema=schema)
+
+
+def theme_weeks(
+    con: duckdb.DuckDBPyConnection,
+    offer: tuple[str, str],
+    peers: pl.DataFrame,
+    *,
+    start: date,
+    e: date,
+    return_lag_days: int,
+) -> pl.DataFrame:
+    """Weekly theme mix of ``offer`` and ``peers`` by week of purchase (Monday), matured
+    weeks only: weeks that ended at least ``return_lag_days`` before ``e`` (the trend's
+    "still maturing" weeks are left out: their returns have not all arrived, and the
+    complaints that arrive first are not a fair sample of the themes).
+
+    A week's NCX orders are those among its purchases that had a counted event by ``e``
+    (linked orders only, as the trend). Returns ``week, theme, offer_ncx, offer_share,
+    peer_ncx, peer_share, group_ncx, group_share`` for the (week, theme) pairs with any
+    NCX order; shares are of the side's NCX orders that week (they sum to 1 per week and
+    side), null when the side had none that week. Ordered by week, then theme.
+    """
+    last_week = _last_matured_week(e, return_lag_days)
+    keys = _keys(offer, peers)
+    if last_week < start:
+        return _empty_weeks()
+    found = _with_offers(
+        con,
+        keys.select("seller_id", "sku"),
+        sql.load("theme_weeks"),
+        {"start": start, "e": e},
+    )
+    frame = found.join(keys, on=["seller_id", "sku"]).filter(pl.col("week") <= last_week)
+    if frame.is_empty():
+        return _empty_weeks()
+    frame = frame.with_columns(pl.col("ncx_orders").cast(pl.Int64))
+    return (
+        _shares(_sides(frame, ["week", "theme"]), ["week"])
+        .sort("week", "theme")
+        .select("week", "theme", *(f"{s}_{c}" for s in SIDES for c in ("ncx", "share")))
+    )
+
+
+def _last_matured_week(e: date, return_lag_days: int) -> date:
+    """The Monday of the last week whose Sunday is on or before ``e - return_lag_days``
+    (the trend draws the later weeks as still maturing)."""
+    cutoff = e - timedelta(days=return_lag_days)
+    monday = cutoff - timedelta(days=cutoff.weekday())
+    return monday if monday + timedelta(days=6) <= cutoff else monday - timedelta(weeks=1)
+
+
+def _empty_weeks() -> pl.DataFrame:
+    return pl.DataFrame(schema={"week": pl.Date, **_empty_shares().schema})
