@@ -108,21 +108,26 @@ def theme_weeks(
     start: date,
     e: date,
     return_lag_days: int,
+    rolling_weeks: int = 4,
 ) -> pl.DataFrame:
-    """Weekly theme mix of ``offer`` and ``peers`` by week of purchase (Monday), matured
-    weeks only: weeks that ended at least ``return_lag_days`` before ``e`` (the trend's
-    "still maturing" weeks are left out: their returns have not all arrived, and the
-    complaints that arrive first are not a fair sample of the themes).
+    """Weekly theme mix of ``offer`` and ``peers`` by week of purchase (Monday) from the
+    week of ``start``, matured weeks only: weeks that ended at least ``return_lag_days``
+    before ``e`` (the trend's "still maturing" weeks are left out: their returns have not
+    all arrived, and the complaints that arrive first are not a fair sample of the themes).
 
     A week's NCX orders are those among its purchases that had a counted event by ``e``
-    (linked orders only, as the trend). Returns ``week, theme, offer_ncx, offer_share,
-    peer_ncx, peer_share, group_ncx, group_share`` for the (week, theme) pairs with any
-    NCX order; shares are of the side's NCX orders that week (they sum to 1 per week and
-    side), null when the side had none that week. Ordered by week, then theme.
+    (linked orders only, as the trend). As the trend reads trailing 4-week rates, the mix
+    of a week is that of the ``rolling_weeks`` weeks ending with it (single weeks hold one
+    or two NCX orders). Returns ``week, theme`` and per side (offer, peer, group)
+    ``<side>_ncx`` (the week's NCX orders of the theme), ``<side>_ncx4`` (those of the
+    trailing weeks) and ``<side>_share`` (``<side>_ncx4`` over all themes' that week: they
+    sum to 1 per week and side; null when the side has none in those weeks), for the
+    (week, theme) pairs where any side has some. Ordered by week, then theme.
     """
     last_week = _last_matured_week(e, return_lag_days)
+    first_week = start - timedelta(days=start.weekday())
     keys = _keys(offer, peers)
-    if last_week < start:
+    if last_week < first_week:
         return _empty_weeks()
     found = _with_offers(
         con,
@@ -133,12 +138,34 @@ def theme_weeks(
     frame = found.join(keys, on=["seller_id", "sku"]).filter(pl.col("week") <= last_week)
     if frame.is_empty():
         return _empty_weeks()
-    frame = frame.with_columns(pl.col("ncx_orders").cast(pl.Int64))
-    return (
-        _shares(_sides(frame, ["week", "theme"]), ["week"])
-        .sort("week", "theme")
-        .select("week", "theme", *(f"{s}_{c}" for s in SIDES for c in ("ncx", "share")))
+    weekly = _sides(frame.with_columns(pl.col("ncx_orders").cast(pl.Int64)), ["week", "theme"])
+    calendar = pl.DataFrame({"week": pl.date_range(first_week, last_week, "1w", eager=True)}).join(
+        weekly.select("theme").unique(), how="cross"
     )
+    trailing = {"window_size": rolling_weeks, "min_samples": 1}
+    dense = (
+        calendar.join(weekly, on=["week", "theme"], how="left")
+        .with_columns(pl.col(f"{s}_ncx" for s in SIDES).fill_null(0))
+        .sort("theme", "week")
+        .with_columns(
+            pl.col(f"{s}_ncx").rolling_sum(**trailing).over("theme").alias(f"{s}_ncx4")
+            for s in SIDES
+        )
+    )
+    out = dense
+    for side in SIDES:
+        total = pl.col(f"{side}_ncx4").sum().over("week")
+        out = out.with_columns(
+            pl.when(total > 0).then(pl.col(f"{side}_ncx4") / total).alias(f"{side}_share")
+        )
+    return (
+        out.filter(pl.sum_horizontal(f"{s}_ncx4" for s in SIDES) > 0)
+        .sort("week", "theme")
+        .select("week", "theme", *WEEK_COLUMNS)
+    )
+
+
+WEEK_COLUMNS = tuple(f"{s}_{c}" for s in SIDES for c in ("ncx", "ncx4", "share"))
 
 
 def _last_matured_week(e: date, return_lag_days: int) -> date:
@@ -150,4 +177,7 @@ def _last_matured_week(e: date, return_lag_days: int) -> date:
 
 
 def _empty_weeks() -> pl.DataFrame:
-    return pl.DataFrame(schema={"week": pl.Date, **_empty_shares().schema})
+    schema = {"week": pl.Date, "theme": pl.String}
+    for column in WEEK_COLUMNS:
+        schema[column] = pl.Float64 if column.endswith("share") else pl.Int64
+    return pl.DataFrame(schema=schema)

@@ -150,21 +150,26 @@ def test_weekly_mix_by_week_of_purchase_matured_weeks_only():
     svc = service([offer("S1", "A"), offer("S2", "B")], [*a1, *a2, *b2, *recent, edge], feedback)
     weeks = svc.theme_weeks(Viewer(), T, 90, "S1", "A")
     rows = {(r["week"], r["theme"]): r for r in weeks.iter_rows(named=True)}
-    assert set(rows) == {
-        (w1, "defective"),
-        (w1, "not_as_described"),
-        (w2, "defective"),
-        (w2, "missing_parts"),
-        (edge["purchase_date"].date(), "wrong_item"),
-    }
-    assert rows[(w1, "defective")]["offer_share"] == 0.5
-    assert rows[(w1, "defective")]["peer_share"] is None  # no peer NCX order that week
-    assert rows[(w2, "defective")]["offer_ncx"] == 1 and rows[(w2, "defective")]["offer_share"] == 1
-    assert rows[(w2, "missing_parts")]["offer_share"] == 0.0
-    assert rows[(w2, "missing_parts")]["peer_share"] == 1.0
-    assert rows[(w2, "missing_parts")]["group_share"] == 0.5
-    per_week = weeks.group_by("week").agg(pl.col("group_share").sum())
-    assert per_week["group_share"].to_list() == pytest.approx([1.0] * per_week.height)
+    # from the first NCX week to the last matured one (the edge week); the recent one left out
+    assert sorted(set(weeks["week"])) == [monday(n) for n in range(10, 4, -1)]
+    assert edge["purchase_date"].date() == monday(5)
+    assert "delivery" not in set(weeks["theme"])
+    first = rows[(w1, "defective")]
+    assert (first["offer_ncx"], first["offer_share"], first["peer_share"]) == (1, 0.5, None)
+    second = rows[(w2, "defective")]  # the 4 weeks to w2 hold w1 too
+    assert (second["offer_ncx"], second["offer_ncx4"]) == (1, 2)
+    assert second["offer_share"] == pytest.approx(2 / 3)
+    parts = rows[(w2, "missing_parts")]
+    assert (parts["offer_share"], parts["peer_share"], parts["group_share"]) == (0.0, 1.0, 0.25)
+    # w1 and w2 have left the 4 weeks to the edge week
+    assert rows[(monday(5), "wrong_item")]["offer_share"] == 1.0
+    assert (monday(5), "defective") not in rows
+    for side in ("offer", "peer", "group"):
+        sums = weeks.group_by("week").agg(
+            pl.col(f"{side}_share").sum(), pl.col(f"{side}_ncx4").sum()
+        )
+        had = sums.filter(pl.col(f"{side}_ncx4") > 0)[f"{side}_share"].to_list()
+        assert had == pytest.approx([1.0] * len(had)) and had
 
 
 def test_weekly_mix_is_empty_when_no_week_has_matured():
