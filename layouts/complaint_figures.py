@@ -31,13 +31,15 @@ def _missing(frame: pl.DataFrame, sides: Sides) -> list[str]:
 
 
 def theme_shares_figure(shares: pl.DataFrame, sides: Sides, title: str, subtitle: str = "") -> dict:
-    """Share (%) of NCX orders by theme, one bar per side and theme, the themes in the
-    frame's order from the top. A side without NCX orders draws no bars and is named in
+    """Share (%) of NCX orders by theme, one bar per side and theme, the themes by the
+    first side's NCX orders from the top (ties alphabetical, as the top NCX reason). A side without NCX orders draws no bars and is named in
     the subtitle; with none at all the chart says "No NCX orders in the window"."""
     missing = _missing(shares, sides)
     if len(missing) == len(sides):
         return empty_figure(NO_NCX, title)
     shown = [(side, name) for side, name in sides if name not in missing]
+    first = shown[0][0]  # themes ordered by the first side shown, most frequent on top
+    shares = shares.sort([f"{first}_ncx", "theme"], descending=[True, False])
     labels = [_label(t) for t in shares["theme"].to_list()]
     data = []
     for side, name in shown:
@@ -141,16 +143,24 @@ def theme_weeks_figure(weeks: pl.DataFrame, sides: Sides, title: str, subtitle: 
     notes_text = "\n".join(f"{name}: no NCX orders in the matured weeks" for name in missing)
     subtitle = "\n".join(s for s in (subtitle, notes_text) if s)
     bottom = "y" if len(shown) == 1 else f"y{len(shown)}"
+    height, top_margin, bottom_margin = 160 + 170 * len(shown), 84 + 16 * subtitle.count("\n"), 96
+    below_ticks = -34 / (height - top_margin - bottom_margin)  # the legend under the dates
     return _figure(
         title,
-        160 + 170 * len(shown),
+        height,
         data,
         subtitle=subtitle,
         barmode="stack",
-        xaxis={"title": {"text": "Week of purchase"}, "anchor": bottom},
+        xaxis={"anchor": bottom},
         **axes,
         annotations=notes,
         bargap=0.1,
-        margin={"t": 84 + 16 * subtitle.count("\n"), "b": 120},
-        legend={"orientation": "h", "y": -0.2, "yanchor": "top", "x": 0, "font": {"size": 11}},
+        margin={"t": top_margin, "b": bottom_margin},
+        legend={
+            "orientation": "h",
+            "y": below_ticks,
+            "yanchor": "top",
+            "x": 0,
+            "font": {"size": 11},
+        },
     )
