@@ -72,7 +72,7 @@ def theme_shares(
     Returns one row per theme that any side has: ``theme, offer_ncx, offer_share,
     peer_ncx, peer_share, group_ncx, group_share`` (``group`` = offer and peers together;
     shares are fractions, null when the side has no NCX order), the offer's most frequent
-    theme first (ties alphabetical, as the top NCX reason), then by the group's.
+    theme first (ties alphabetical, as the top NCX reason).
     """
     keys = _keys(offer, peers)
     found = _with_offers(
@@ -88,7 +88,7 @@ def theme_shares(
     )
     return (
         _shares(_sides(frame, ["theme"]), [])
-        .sort(["offer_ncx", "group_ncx", "theme"], descending=[True, True, False])
+        .sort(["offer_ncx", "theme"], descending=[True, False])
         .select("theme", *(f"{s}_{c}" for s in SIDES for c in ("ncx", "share")))
     )
 
