@@ -181,3 +181,49 @@ def _empty_weeks() -> pl.DataFrame:
     for column in WEEK_COLUMNS:
         schema[column] = pl.Float64 if column.endswith("share") else pl.Int64
     return pl.DataFrame(schema=schema)
+
+
+def theme_phrases(
+    con: duckdb.DuckDBPyConnection,
+    offers: pl.DataFrame,
+    *,
+    e: date,
+    window_days: int,
+    per_theme: int = 3,
+    examples: int = 2,
+) -> pl.DataFrame:
+    """The most frequent phrases per theme among the comments of ``offers`` (seller_id,
+    sku: the caller passes only offers whose comments the viewer may read), with example
+    comments: counted events dated in ``[e - window_days + 1, e]`` whose theme a lexicon
+    phrase decided (``events.decided_by`` = 'phrase:<matched text>'). Returns ``theme,
+    phrase, comments`` (events it decided) and ``examples`` (up to ``examples`` structs of
+    ``event_day, seller_id, sku, comment``, newest first), ``per_theme`` phrases per
+    theme at most, the most frequent first (ties alphabetical)."""
+    if offers.is_empty():
+        return _empty_phrases()
+    found = _with_offers(
+        con,
+        offers.select("seller_id", "sku"),
+        sql.load("theme_phrases"),
+        {
+            "start": e - timedelta(days=window_days - 1),
+            "e": e,
+            "per_theme": per_theme,
+            "examples": examples,
+        },
+    )
+    return found if found.height else _empty_phrases()
+
+
+def _empty_phrases() -> pl.DataFrame:
+    example = pl.Struct(
+        {"event_day": pl.Date, "seller_id": pl.String, "sku": pl.String, "comment": pl.String}
+    )
+    return pl.DataFrame(
+        schema={
+            "theme": pl.String,
+            "phrase": pl.String,
+            "comments": pl.Int64,
+            "examples": pl.List(example),
+        }
+    )
