@@ -9,7 +9,7 @@ from dash import Input, Output, State, html, no_update
 from callbacks import state as st
 from callbacks.offers import SCOPE, scope_state
 from engine.app_state import ActionError
-from layouts import complaint_figures, figures
+from layouts import complaint_figures, complaints, figures
 from layouts.actions import actions_table
 from layouts.ids import ID, how_link
 from layouts.page import badge_style, how_button
@@ -148,17 +148,25 @@ def theme_views(
     weeks_sides,
     title: str,
     subtitle: str,
+    group: bool = False,
 ) -> tuple:
-    """(theme shares figure, weekly theme mix figure, phrases) of the offer ``key`` and
-    its peer group, as ``viewer`` may see them."""
+    """(theme shares figure, weekly theme mix figure, example comments) of the offer
+    ``key`` and its peer group, as ``viewer`` may see them; the examples of the offer, or
+    of the ``group`` (its offers whose comments the viewer may read)."""
     shares = service.theme_shares(viewer, day, window, *key)
     weeks = service.theme_weeks(viewer, day, window, *key)
+    examples = service.theme_examples(viewer, day, window, *key, group=group)
     return (
         complaint_figures.theme_shares_figure(shares, shares_sides, title, subtitle),
         complaint_figures.theme_weeks_figure(
             weeks, weeks_sides, "Themes by week of purchase (trailing 4 weeks)", subtitle
         ),
-        None,
+        complaints.examples_list(
+            examples,
+            complaint_figures.theme_order(shares, shares_sides),
+            names=st.seller_names(),
+            show_seller=group,
+        ),
     )
 
 

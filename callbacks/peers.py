@@ -99,6 +99,7 @@ def register_themes(app, service) -> None:
             weeks_sides=GROUP_SIDES[:1],
             title="NCX orders by theme in the peer group",
             subtitle=about,
+            group=True,
         )
 
 

@@ -181,3 +181,36 @@ def _empty_weeks() -> pl.DataFrame:
     for column in WEEK_COLUMNS:
         schema[column] = pl.Float64 if column.endswith("share") else pl.Int64
     return pl.DataFrame(schema=schema)
+
+
+def theme_examples(
+    con: duckdb.DuckDBPyConnection,
+    offers: pl.DataFrame,
+    *,
+    e: date,
+    window_days: int,
+    examples: int = 2,
+) -> pl.DataFrame:
+    """Example comments per theme of ``offers`` (seller_id, sku: the caller passes only
+    offers whose comments the viewer may read): counted events dated in ``[e -
+    window_days + 1, e]`` with a non-empty comment. Returns ``theme, comments`` (how many)
+    and ``examples`` (up to ``examples`` structs of ``event_day, seller_id, sku,
+    comment``, newest first), one row per theme that has any."""
+    if offers.is_empty():
+        return _empty_examples()
+    found = _with_offers(
+        con,
+        offers.select("seller_id", "sku"),
+        sql.load("theme_examples"),
+        {"start": e - timedelta(days=window_days - 1), "e": e, "examples": examples},
+    )
+    return found if found.height else _empty_examples()
+
+
+def _empty_examples() -> pl.DataFrame:
+    example = pl.Struct(
+        {"event_day": pl.Date, "seller_id": pl.String, "sku": pl.String, "comment": pl.String}
+    )
+    return pl.DataFrame(
+        schema={"theme": pl.String, "comments": pl.Int64, "examples": pl.List(example)}
+    )

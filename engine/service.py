@@ -750,6 +750,36 @@ class VocService:
         finally:
             cur.close()
 
+    def theme_examples(
+        self,
+        viewer: Viewer,
+        as_of: date,
+        window_days: int,
+        seller_id: str,
+        sku: str,
+        *,
+        group: bool = False,
+    ) -> pl.DataFrame:
+        """Example comments per theme of the offer or (``group``) of its whole peer group:
+        see ``peer_themes.theme_examples``. Comment text is never an aggregate, so the
+        group means the offers of it whose comments the viewer may read: a seller's own
+        offers only (DESIGN.md 6), a category manager's those in their categories. Empty
+        when the viewer may not see the offer."""
+        me = self.offer(viewer, as_of, window_days, seller_id, sku)
+        if me is None:
+            return pl.DataFrame()
+        keys = pl.DataFrame({"seller_id": [seller_id], "sku": [sku]})
+        if group:
+            visible = self.offers(viewer, as_of, window_days).select("seller_id", "sku")
+            keys = self._peer_keys(as_of, window_days, me, include_self=True).join(
+                visible, on=["seller_id", "sku"]
+            )
+        cur = self.cursor()
+        try:
+            return peer_themes.theme_examples(cur, keys, e=me["e"], window_days=window_days)
+        finally:
+            cur.close()
+
     # --- comments ----------------------------------------------------------------------
 
     def comments(

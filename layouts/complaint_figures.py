@@ -30,6 +30,16 @@ def _missing(frame: pl.DataFrame, sides: Sides) -> list[str]:
     return [name for side, name in sides if frame.is_empty() or not frame[f"{side}_ncx"].sum()]
 
 
+def theme_order(shares: pl.DataFrame, sides: Sides) -> list[str]:
+    """The themes by the NCX orders of the first side that has any, the most first (ties
+    alphabetical, as the top NCX reason): the bars' order, top to bottom."""
+    shown = [side for side, name in sides if name not in _missing(shares, sides)]
+    if not shown:
+        return []
+    ranked = shares.sort([f"{shown[0]}_ncx", "theme"], descending=[True, False])
+    return ranked["theme"].to_list()
+
+
 def theme_shares_figure(shares: pl.DataFrame, sides: Sides, title: str, subtitle: str = "") -> dict:
     """Share (%) of NCX orders by theme, one bar per side and theme, the themes by the
     first side's NCX orders from the top (ties alphabetical, as the top NCX reason). A side without NCX orders draws no bars and is named in
@@ -38,9 +48,9 @@ def theme_shares_figure(shares: pl.DataFrame, sides: Sides, title: str, subtitle
     if len(missing) == len(sides):
         return empty_figure(NO_NCX, title)
     shown = [(side, name) for side, name in sides if name not in missing]
-    first = shown[0][0]  # themes ordered by the first side shown, most frequent on top
-    shares = shares.sort([f"{first}_ncx", "theme"], descending=[True, False])
-    labels = [_label(t) for t in shares["theme"].to_list()]
+    order = theme_order(shares, sides)
+    shares = shares.sort(pl.col("theme").replace_strict(order, list(range(len(order)))))
+    labels = [_label(t) for t in order]
     data = []
     for side, name in shown:
         total = int(shares[f"{side}_ncx"].sum())

@@ -176,3 +176,46 @@ def test_weekly_mix_is_empty_when_no_week_has_matured():
     a = [order(T - timedelta(days=3), "S1", "A")]
     svc = service([offer("S1", "A", created_at=T - timedelta(days=5))], a, [on(a[0], T)])
     assert svc.theme_weeks(Viewer(), T, 90, "S1", "A").is_empty()
+
+
+# --- example comments ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def commented() -> VocService:
+    """A (S1) and B (S2), peers of each other, with commented complaints."""
+    a = orders_of("A", "S1", 20)
+    b = orders_of("B", "S2", 20)
+    feedback = [
+        on(a[0], T - timedelta(days=9), comment="stopped after a day"),
+        on(a[1], T - timedelta(days=5), comment="dead on arrival"),
+        on(a[2], T - timedelta(days=3), comment="Stopped on day two"),
+        on(a[3], comment="   ", reason_code="NOT_AS_DESCRIBED"),  # blank: no example
+        on(a[4], comment="box crushed", reason_code="DAMAGED_BY_CARRIER"),  # not counted
+        on(a[5], T - timedelta(days=120), comment="too old"),  # before the window
+        on(b[0], T - timedelta(days=1), comment="<b>Broke</b> & smoked"),
+    ]
+    return service([offer("S1", "A"), offer("S2", "B")], [*a, *b], feedback)
+
+
+def test_examples_are_the_newest_commented_counted_complaints_per_theme(commented):
+    examples = commented.theme_examples(Viewer(), T, 90, "S1", "A")
+    assert examples["theme"].to_list() == ["defective"]
+    row = examples.row(0, named=True)
+    assert row["comments"] == 3
+    assert [x["comment"] for x in row["examples"]] == ["Stopped on day two", "dead on arrival"]
+    assert {x["sku"] for x in row["examples"]} == {"A"}
+
+
+def test_a_seller_reads_only_their_own_comments_in_the_group_a_manager_the_groups(commented):
+    seller = commented.theme_examples(Viewer("seller", "S1"), T, 90, "S1", "A", group=True)
+    assert set(seller["examples"].explode().struct.field("sku")) == {"A"}
+    assert seller["comments"].to_list() == [3]
+    manager = commented.theme_examples(Viewer("category_manager"), T, 90, "S1", "A", group=True)
+    row = manager.row(0, named=True)
+    assert row["comments"] == 4
+    assert row["examples"][0]["comment"] == "<b>Broke</b> & smoked"  # as written, newest
+    assert commented.theme_examples(Viewer("seller", "S1"), T, 90, "S2", "B").is_empty()
+    # the peers' shares stay visible to the seller, as aggregates
+    shares = commented.theme_shares(Viewer("seller", "S1"), T, 90, "S1", "A")
+    assert shares["peer_ncx"].sum() == 1
