@@ -30,7 +30,9 @@ def poor(service) -> dict:
 
 def test_offer_themes_show_the_engines_shares_offer_vs_similar_offers(dash_app, service, poor):
     key = f"{poor['seller_id']}|{poor['sku']}"
-    shares_fig, weeks_fig, _ = callback(dash_app, "update_offer_themes")(key, *scope(service))
+    shares_fig, weeks_fig, examples = callback(dash_app, "update_offer_themes")(
+        key, *scope(service)
+    )
     fig = go.Figure(shares_fig)
     offer, peers = fig.data
     assert (offer.name, peers.name) == ("This offer", "Similar offers")
@@ -45,6 +47,12 @@ def test_offer_themes_show_the_engines_shares_offer_vs_similar_offers(dash_app, 
     weeks = go.Figure(weeks_fig)
     assert {d.yaxis for d in weeks.data} == {"y", "y2"}  # this offer, similar offers
     assert {d.name for d in weeks.data} <= set(THEME_LABELS.values())
+    # example comments: the offer's own, the top theme's first
+    text = str(examples.to_plotly_json())
+    found = service.theme_examples(ME, service.latest_day(), 90, poor["seller_id"], poor["sku"])
+    top = found.filter(pl.col("theme") == poor["top_ncx_reason"]).row(0, named=True)
+    assert top["examples"] and all(x["sku"] == poor["sku"] for x in top["examples"])
+    assert all(x["comment"] in text for x in top["examples"])
 
 
 def test_a_seller_gets_nothing_of_another_sellers_offer(dash_app, service):
@@ -63,7 +71,9 @@ def test_a_seller_gets_nothing_of_another_sellers_offer(dash_app, service):
 
 def test_peer_view_shows_the_whole_groups_themes_to_a_category_manager(dash_app, service, poor):
     key = f"{poor['seller_id']}|{poor['sku']}"
-    shares_fig, weeks_fig, _ = callback(dash_app, "update_peer_themes")(key, *scope(service, "cm"))
+    shares_fig, weeks_fig, shown = callback(dash_app, "update_peer_themes")(
+        key, *scope(service, "cm")
+    )
     group, offer = go.Figure(shares_fig).data
     assert (group.name, offer.name) == ("Whole peer group", "Selected offer")
     shares = service.theme_shares(CM, service.latest_day(), 90, poor["seller_id"], poor["sku"])
@@ -72,6 +82,13 @@ def test_peer_view_shows_the_whole_groups_themes_to_a_category_manager(dash_app,
     assert group.x[0] == pytest.approx(top["group_share"] * 100)
     assert sum(group.x) == pytest.approx(100)
     assert {d.yaxis for d in go.Figure(weeks_fig).data} == {"y"}  # the group only
+    examples = service.theme_examples(
+        CM, service.latest_day(), 90, poor["seller_id"], poor["sku"], group=True
+    )
+    skus = set(examples["examples"].explode().struct.field("sku"))
+    assert len(skus) > 1  # the group's comments, for a category manager
+    text = str(shown.to_plotly_json())
+    assert all(x["comment"] in text for x in examples["examples"].explode())
     # a seller has no peer view
     blank = callback(dash_app, "update_peer_themes")(key, *scope(service))
     assert all(f["data"] == [] for f in blank[:2])
