@@ -75,5 +75,12 @@ def test_a_poor_offers_theme_breakdown_shows_its_top_theme_first(
     expect(weeks.locator(".barlayer .trace").first).to_be_attached()
     expect(weeks.locator(".annotation-text")).to_have_text(["This offer", "Similar offers"])
     expect(weeks.locator(".legendtext", has_text=top)).to_have_count(1)
+    # example comments, as text, the top theme's first, the offer's own
+    examples = service.theme_examples(Viewer("seller", DEMO), demo_day, 90, seller_id, sku)
+    first = examples.filter(examples["theme"] == me["top_ncx_reason"])["examples"][0][0]
+    assert first["sku"] == sku
+    group = page.locator("#offer-theme-phrases .theme-examples").first
+    expect(group).to_have_attribute("data-theme", me["top_ncx_reason"])
+    expect(group.locator(".example-comment").first).to_have_text(first["comment"].strip())
     settle(page)
     shot("complaints-poor-offer-themes")
