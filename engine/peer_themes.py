@@ -190,19 +190,27 @@ def theme_examples(
     e: date,
     window_days: int,
     examples: int = 2,
+    phrases: int = 3,
 ) -> pl.DataFrame:
     """Example comments per theme of ``offers`` (seller_id, sku: the caller passes only
     offers whose comments the viewer may read): counted events dated in ``[e -
     window_days + 1, e]`` with a non-empty comment. Returns ``theme, comments`` (how many)
     and ``examples`` (up to ``examples`` structs of ``event_day, seller_id, sku,
-    comment``, newest first), one row per theme that has any."""
+    comment``, newest first) and ``phrases`` (up to ``phrases`` structs of ``phrase,
+    comments``: the lexicon's matched text that decided most of them), one row per theme
+    that has any."""
     if offers.is_empty():
         return _empty_examples()
     found = _with_offers(
         con,
         offers.select("seller_id", "sku"),
         sql.load("theme_examples"),
-        {"start": e - timedelta(days=window_days - 1), "e": e, "examples": examples},
+        {
+            "start": e - timedelta(days=window_days - 1),
+            "e": e,
+            "examples": examples,
+            "phrases": phrases,
+        },
     )
     return found if found.height else _empty_examples()
 
@@ -211,6 +219,12 @@ def _empty_examples() -> pl.DataFrame:
     example = pl.Struct(
         {"event_day": pl.Date, "seller_id": pl.String, "sku": pl.String, "comment": pl.String}
     )
+    phrase = pl.Struct({"phrase": pl.String, "comments": pl.Int64})
     return pl.DataFrame(
-        schema={"theme": pl.String, "comments": pl.Int64, "examples": pl.List(example)}
+        schema={
+            "theme": pl.String,
+            "comments": pl.Int64,
+            "examples": pl.List(example),
+            "phrases": pl.List(phrase),
+        }
     )

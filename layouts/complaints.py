@@ -43,6 +43,7 @@ def examples_list(
                         ],
                         className="h6 small fw-semibold mb-1",
                     ),
+                    *_phrases(row.get("phrases") or []),
                     html.Ul(
                         [_example(ex, names, show_seller) for ex in row["examples"] or []],
                         className="examples mb-2",
@@ -53,6 +54,20 @@ def examples_list(
             )
         )
     return html.Div([html.H4("Example comments by theme", className="h6 mt-2"), *groups])
+
+
+def _phrases(phrases: list[dict]) -> list[html.P]:
+    """The theme's most frequent phrases, quoted, each with how many comments it decided
+    (none when reason codes decided them all)."""
+    if not phrases:
+        return []
+    said = " · ".join(f"\u201c{p['phrase']}\u201d ({p['comments']:,})" for p in phrases)
+    return [
+        html.P(
+            [html.Span("Most said: ", className="text-muted"), html.Span(said)],
+            className="theme-phrases small mb-1",
+        )
+    ]
 
 
 def _example(example: dict, names: dict[str, str], show_seller: bool) -> html.Li:

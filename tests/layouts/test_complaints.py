@@ -69,3 +69,21 @@ def test_group_examples_name_the_seller_and_none_say_so():
     assert [texts(g)[0] for g in groups(tree)] == ["Defective", "Quality"]  # alphabetical
     empty = complaints.examples_list(examples().head(0), ["defective"])
     assert texts(empty) == [complaints.NO_EXAMPLES]
+
+
+def test_the_most_said_phrases_are_quoted_as_text_with_their_counts():
+    phrase = pl.Struct({"phrase": pl.String, "comments": pl.Int64})
+    frame = examples().with_columns(
+        phrases=pl.Series(
+            [
+                [{"phrase": HOSTILE, "comments": 3}, {"phrase": "stopped working", "comments": 2}],
+                [],
+            ],
+            dtype=pl.List(phrase),
+        )
+    )
+    tree = complaints.examples_list(frame, ["defective", "quality"])
+    defective, quality = groups(tree)
+    assert "Most said: " in texts(defective)
+    assert f"\u201c{HOSTILE}\u201d (3) · \u201cstopped working\u201d (2)" in texts(defective)
+    assert "Most said: " not in texts(quality)  # reason codes decided them all
