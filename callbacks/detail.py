@@ -10,7 +10,7 @@ from callbacks import state as st
 from callbacks.offers import SCOPE, scope_state
 from engine.app_state import ActionError
 from engine.traced import FixShare
-from layouts import figures
+from layouts import complaint_figures, complaints, figures
 from layouts.actions import actions_table
 from layouts.ids import ID, how_link
 from layouts.page import badge_style, how_button
@@ -61,6 +61,36 @@ def register(app, service) -> None:
         )
 
     @app.callback(
+        Output(ID.THEME_SHARES, "figure"),
+        Output(ID.THEME_WEEKS, "figure"),
+        Output(ID.THEME_PHRASES, "children"),
+        Input(ID.SELECTED_OFFER, "data"),
+        *SCOPE,
+    )
+    def update_offer_themes(offer, view, cats, as_of, window, _version):
+        """What the offer's customers complain about, beside its similar offers."""
+        state = scope_state(view, cats, as_of, window)
+        key = st.offer_key(st.PageState(offer=offer or ""))
+        if state is None or key is None:
+            return _blank_themes()
+        viewer, day = st.viewer_of(state), st.as_of_of(state)
+        me = service.offer(viewer, day, state.window, *key)
+        if me is None:
+            return _blank_themes()
+        name = st.seller_names().get(me["seller_id"])
+        return theme_views(
+            service,
+            viewer,
+            day,
+            state.window,
+            key,
+            shares_sides=OFFER_SIDES,
+            weeks_sides=OFFER_SIDES,
+            title="Share of NCX orders by theme",
+            subtitle=figures.offer_subtitle(me, state.window, name, narrow=True),
+        )
+
+    @app.callback(
         Output(ID.ACTION_DATE, "value"),
         Output(ID.ACTION_DATE, "max"),
         Output(ID.ACTION_FEEDBACK, "children", allow_duplicate=True),
@@ -103,6 +133,47 @@ def register(app, service) -> None:
             (saved or 0) + 1,
             "",
         )
+
+
+OFFER_SIDES = (("offer", "This offer"), ("peer", "Similar offers"))
+
+
+def theme_views(
+    service,
+    viewer,
+    day: date,
+    window: int,
+    key: tuple[str, str],
+    *,
+    shares_sides,
+    weeks_sides,
+    title: str,
+    subtitle: str,
+    group: bool = False,
+) -> tuple:
+    """(theme shares figure, weekly theme mix figure, example comments) of the offer
+    ``key`` and its peer group, as ``viewer`` may see them; the examples of the offer, or
+    of the ``group`` (its offers whose comments the viewer may read)."""
+    shares = service.theme_shares(viewer, day, window, *key)
+    weeks = service.theme_weeks(viewer, day, window, *key)
+    examples = service.theme_examples(viewer, day, window, *key, group=group)
+    return (
+        complaint_figures.theme_shares_figure(shares, shares_sides, title, subtitle),
+        complaint_figures.theme_weeks_figure(
+            weeks, weeks_sides, "Themes by week of purchase (trailing 4 weeks)", subtitle
+        ),
+        complaints.examples_list(
+            examples,
+            complaint_figures.theme_order(shares, shares_sides),
+            names=st.seller_names(),
+            show_seller=group,
+        ),
+    )
+
+
+def _blank_themes() -> tuple:
+    blank = figures.empty_figure("Select an offer")
+    return blank, blank, None
 
 
 def record_from_page(service, state: st.PageState, key: tuple[str, str], kind, day, note) -> int:

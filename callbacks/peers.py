@@ -6,6 +6,7 @@ import polars as pl
 from dash import Input, Output, html
 
 from callbacks import state as st
+from callbacks.detail import theme_views
 from callbacks.offers import SCOPE, scope_state
 from engine.service import worst_first
 from layouts import figures
@@ -23,6 +24,8 @@ LEVEL_WORDS = {
 
 
 def register(app, service) -> None:
+    register_themes(app, service)
+
     @app.callback(
         Output(ID.PEER_CARD, "style"),
         Output(ID.PEER_HIST, "figure"),
@@ -57,6 +60,46 @@ def register(app, service) -> None:
             {},
             figures.peer_histogram(group, me, title, about),
             worst_table(group, st.seller_names()),
+        )
+
+
+GROUP_SIDES = (("group", "Whole peer group"), ("offer", "Selected offer"))
+
+
+def register_themes(app, service) -> None:
+    @app.callback(
+        Output(ID.PEER_THEME_SHARES, "figure"),
+        Output(ID.PEER_THEME_WEEKS, "figure"),
+        Output(ID.PEER_THEME_PHRASES, "children"),
+        Input(ID.SELECTED_OFFER, "data"),
+        *SCOPE,
+    )
+    def update_peer_themes(offer, view, cats, as_of, window, _version):
+        """What the whole peer group's customers complain about (category managers)."""
+        state = scope_state(view, cats, as_of, window)
+        key = st.offer_key(st.PageState(offer=offer or ""))
+        blank = figures.empty_figure("Select an offer to see its peer group")
+        if state is None or state.view != st.CM or key is None:
+            return blank, blank, None
+        viewer, day = st.viewer_of(state), st.as_of_of(state)
+        me = service.offer(viewer, day, state.window, *key)
+        if me is None:
+            return blank, blank, None
+        about = (
+            f"{LEVEL_WORDS[me['peer_level']]}: {peer_label(me)}\n"
+            f"as of {me['e']} · {state.window}-day window"
+        )
+        return theme_views(
+            service,
+            viewer,
+            day,
+            state.window,
+            key,
+            shares_sides=GROUP_SIDES,
+            weeks_sides=GROUP_SIDES[:1],
+            title="NCX orders by theme in the peer group",
+            subtitle=about,
+            group=True,
         )
 
 

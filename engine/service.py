@@ -21,7 +21,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from engine import sql, store, traced
+from engine import peer_themes, sql, store, traced
 from engine.actions import check_action
 from engine.app_state import ActionError, AppState
 from engine.generations import Reader, Store
@@ -723,6 +723,81 @@ class VocService:
             return WeeklyIndex.of(self._weeks(keys, start, e))
 
         return self._memo(("weeks", version, e), build)
+
+    # --- themes of an offer and its peer group (engine/peer_themes.py) ------------------
+
+    def theme_shares(
+        self, viewer: Viewer, as_of: date, window_days: int, seller_id: str, sku: str
+    ) -> pl.DataFrame:
+        """The offer's NCX orders by theme in its window beside its peer group's (the
+        offers its peer rate pools, the offer left out) and the whole group's: see
+        ``peer_themes.theme_shares`` for the columns. Peer shares are aggregates, shown to
+        a seller as the peer rate is. Empty when the viewer may not see the offer."""
+        me = self.offer(viewer, as_of, window_days, seller_id, sku)
+        if me is None:
+            return pl.DataFrame()
+        peers = self._peer_keys(as_of, window_days, me)
+        cur = self.cursor()
+        try:
+            return peer_themes.theme_shares(
+                cur, (seller_id, sku), peers, e=me["e"], window_days=window_days
+            )
+        finally:
+            cur.close()
+
+    def theme_weeks(
+        self, viewer: Viewer, as_of: date, window_days: int, seller_id: str, sku: str
+    ) -> pl.DataFrame:
+        """Weekly theme mix of the offer and its peer group over the trend's weeks,
+        matured weeks only (see ``peer_themes.theme_weeks``). Empty when the viewer may
+        not see the offer."""
+        me = self.offer(viewer, as_of, window_days, seller_id, sku)
+        if me is None:
+            return pl.DataFrame()
+        peers = self._peer_keys(as_of, window_days, me)
+        e = me["e"]
+        cur = self.cursor()
+        try:
+            return peer_themes.theme_weeks(
+                cur,
+                (seller_id, sku),
+                peers,
+                start=e - timedelta(weeks=TREND_WEEKS),
+                e=e,
+                return_lag_days=self.policy.return_lag_days,
+            )
+        finally:
+            cur.close()
+
+    def theme_examples(
+        self,
+        viewer: Viewer,
+        as_of: date,
+        window_days: int,
+        seller_id: str,
+        sku: str,
+        *,
+        group: bool = False,
+    ) -> pl.DataFrame:
+        """Example comments per theme of the offer or (``group``) of its whole peer group:
+        see ``peer_themes.theme_examples``. Comment text is never an aggregate, so the
+        group means the offers of it whose comments the viewer may read: a seller's own
+        offers only (DESIGN.md 6), a category manager's those in their categories. Empty
+        when the viewer may not see the offer."""
+        me = self.offer(viewer, as_of, window_days, seller_id, sku)
+        if me is None:
+            return pl.DataFrame()
+        keys = pl.DataFrame({"seller_id": [seller_id], "sku": [sku]})
+        if group:
+            visible = self.offers(viewer, as_of, window_days).select("seller_id", "sku")
+            keys = self._peer_keys(as_of, window_days, me, include_self=True).join(
+                visible, on=["seller_id", "sku"]
+            )
+        cur = self.cursor()
+        try:
+            return peer_themes.theme_examples(cur, keys, e=me["e"], window_days=window_days)
+        finally:
+            cur.close()
 
     # --- comments ----------------------------------------------------------------------
 

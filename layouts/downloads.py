@@ -51,6 +51,7 @@ OFFER_RAW = (  # engine columns, at full precision, after the screen's
     "peer_basis",
     "top_ncx_reason",
     "top_ncx_reason_share",
+    "at_risk_reason",
     "category",
     "subcategory",
     "price_band",

@@ -58,6 +58,11 @@ class ID(StrEnum):
     BY_SOURCE = "offer-by-source"
     BY_THEME = "offer-by-theme"
     ACTIONS = "offer-actions"
+    # what customers complain about: theme shares, weekly mix, phrases (offer and group)
+    THEME_SECTION = "offer-themes"
+    THEME_SHARES = "offer-theme-shares"
+    THEME_WEEKS = "offer-theme-weeks"
+    THEME_PHRASES = "offer-theme-phrases"
     # recording a seller action (layouts/actions.py)
     ACTION_KIND = "action-kind"
     ACTION_DATE = "action-date"
@@ -89,6 +94,10 @@ class ID(StrEnum):
     PEER_CARD = "peer-card"
     PEER_HIST = "peer-histogram"
     PEER_WORST = "peer-worst"
+    PEER_THEME_SECTION = "peer-themes"
+    PEER_THEME_SHARES = "peer-theme-shares"
+    PEER_THEME_WEEKS = "peer-theme-weeks"
+    PEER_THEME_PHRASES = "peer-theme-phrases"
     # import on the page
     IMPORT_OPEN = "import-open"
     IMPORT_MODAL = "import-modal"

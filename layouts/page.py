@@ -448,6 +448,9 @@ def detail_card() -> dbc.Card:
                                 ),
                             ]
                         ),
+                        complaints_section(
+                            ID.THEME_SECTION, ID.THEME_SHARES, ID.THEME_WEEKS, ID.THEME_PHRASES
+                        ),
                         traced_section(download_links),
                     ],
                     type="default",
@@ -460,6 +463,38 @@ def detail_card() -> dbc.Card:
         ],
         id=ID.DETAIL,
         className="mb-2",
+    )
+
+
+COMPLAINTS_NOTE = (
+    "Each NCX order counts once, for the theme of its first counted complaint; delivery "
+    "problems and buyer's remorse never count. By week: the orders purchased in the 4 weeks "
+    "to each week, matured weeks only (younger purchases' returns have not all arrived)."
+)
+
+
+def complaints_section(
+    section_id: str,
+    shares_id: str,
+    weeks_id: str,
+    phrases_id: str,
+    heading: str = "What customers complain about",
+) -> html.Section:
+    """Theme shares, the weekly theme mix and the phrases with example comments."""
+    return html.Section(
+        [
+            html.H3(heading, className="h6 mt-3 mb-1"),
+            html.P(COMPLAINTS_NOTE, className="small text-muted mb-1"),
+            dbc.Row(
+                [
+                    dbc.Col(chart(shares_id, empty_figure("Select an offer", "Themes")), lg=5),
+                    dbc.Col(chart(weeks_id, empty_figure("Select an offer", "By week")), lg=7),
+                ]
+            ),
+            html.Div(id=phrases_id, className="theme-phrases small"),
+        ],
+        id=section_id,
+        className="complaints",
     )
 
 
@@ -579,6 +614,13 @@ def peers_card() -> dbc.Card:
                         ID.PEER_HIST, empty_figure("Select an offer", "NCX rates in the peer group")
                     ),
                     html.Div(id=ID.PEER_WORST),
+                    complaints_section(
+                        ID.PEER_THEME_SECTION,
+                        ID.PEER_THEME_SHARES,
+                        ID.PEER_THEME_WEEKS,
+                        ID.PEER_THEME_PHRASES,
+                        "What the peer group's customers complain about",
+                    ),
                 ]
             ),
         ],

@@ -52,6 +52,20 @@ STATUS_LABELS: dict[str, str] = {
     "deleted": "Listing deleted",
 }
 
+# One colour per theme of an NCX order (delivery and remorse never count, so none), the
+# same in every theme chart; "other" in grey. Colour-blind-safe hues (Okabe-Ito, Tol).
+THEME_COLOURS: dict[str, str] = {
+    "defective": "#d55e00",
+    "damaged": "#e69f00",
+    "quality": "#cc79a7",
+    "missing_parts": "#0072b2",
+    "wrong_item": "#009e73",
+    "not_as_described": "#56b4e9",
+    "size_fit": "#882255",
+    "compatibility": "#44aa99",
+    "expired_or_used": "#999933",
+    "other": "#9e9e9e",
+}
 ACCENT = "#2c3e50"
 PEER = "#6c757d"
 MATURING = "#adb5bd"
