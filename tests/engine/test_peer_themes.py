@@ -219,3 +219,38 @@ def test_a_seller_reads_only_their_own_comments_in_the_group_a_manager_the_group
     # the peers' shares stay visible to the seller, as aggregates
     shares = commented.theme_shares(Viewer("seller", "S1"), T, 90, "S1", "A")
     assert shares["peer_ncx"].sum() == 1
+
+
+def test_the_most_said_phrases_are_those_that_decided_the_themes():
+    from collections import Counter
+
+    from engine.themes import classify_explained
+
+    def said(comments: list[str]) -> list[dict]:
+        decided = Counter(classify_explained(None, c) for c in comments)
+        ranked = sorted(
+            ((d.removeprefix("phrase:"), n) for (_, _, d), n in decided.items() if d),
+            key=lambda x: (-x[1], x[0]),
+        )
+        return [{"phrase": p, "comments": n} for p, n in ranked[:3]]
+
+    own = ["stopped working after a day", "Stopped working!", "dead on arrival", "DOA", "meh"]
+    theirs = ["stopped working", "quit working", "died after a week"]
+    a = orders_of("A", "S1", 20)
+    b = orders_of("B", "S2", 20)
+    feedback = [
+        *(on(o, reason_code=None, comment=c) for o, c in zip(a, own, strict=False)),
+        *(on(o, reason_code=None, comment=c) for o, c in zip(b, theirs, strict=False)),
+        on(a[10], comment="stopped working, coded"),  # its reason code decided: no phrase
+    ]
+    svc = service([offer("S1", "A"), offer("S2", "B")], [*a, *b], feedback)
+    theme = classify_explained(None, own[0])[1]
+    mine = svc.theme_examples(Viewer(), T, 90, "S1", "A").filter(pl.col("theme") == theme)
+    expected = said([c for c in own if classify_explained(None, c)[1] == theme])
+    assert mine.row(0, named=True)["phrases"] == expected and expected
+    # a seller's group view says only what their own customers said; a manager's, the group's
+    seller = svc.theme_examples(Viewer("seller", "S1"), T, 90, "S1", "A", group=True)
+    assert seller.filter(pl.col("theme") == theme).row(0, named=True)["phrases"] == expected
+    manager = svc.theme_examples(Viewer("category_manager"), T, 90, "S1", "A", group=True)
+    both = [c for c in [*own, *theirs] if classify_explained(None, c)[1] == theme]
+    assert manager.filter(pl.col("theme") == theme).row(0, named=True)["phrases"] == said(both)
