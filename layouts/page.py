@@ -587,6 +587,9 @@ def comments_card() -> dbc.Card:
                                 # screen together
                                 "suppressAnimationFrame": True,
                                 "animateRows": False,
+                                # nine columns: draw them all, so a row read right of the
+                                # fold (SKU, Decided by) is whole, as in the download
+                                "suppressColumnVirtualisation": True,
                             },
                             getRowId="params.data.id",
                             style={"height": "420px"},
