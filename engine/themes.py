@@ -444,7 +444,7 @@ _APOS = "['\u2018\u2019\u02bc\u00b4`]?"
 # RE2's (?i) also folds the Kelvin sign into k and the long s into s; Python's re.ASCII
 # does not, so both are written out and the two engines match the same texts.
 _LETTERS = {"k": "[k\u212a]", "s": "[s\u017f]"}
-_PHRASE_CHARS = re.compile(r"[a-z0-9 '()|?*-]+")
+_PHRASE_CHARS = re.compile(r"[a-z0-9 ,'()|?*-]+")
 
 
 def _phrase_regex(phrase: str) -> str:
@@ -452,7 +452,7 @@ def _phrase_regex(phrase: str) -> str:
     if not _PHRASE_CHARS.fullmatch(phrase) or "*" in phrase[:-1]:
         raise ValueError(
             f"phrase uses characters outside the syntax (lower-case a-z without accents, "
-            f"digits, space, ' - ( | ) ? and a final *): {phrase!r}"
+            f"digits, space, ' , - ( | ) ? and a final *): {phrase!r}"
         )
     if phrase.count("(") != phrase.count(")"):
         raise ValueError(f"unbalanced parentheses: {phrase!r}")
@@ -464,6 +464,8 @@ def _phrase_regex(phrase: str) -> str:
             out.append(_SEP)
         elif ch == "'":
             out.append(_APOS)
+        elif ch == ",":
+            out.append(",?")
         elif ch == "(":
             out.append("(?:")
         elif ch == "?":
