@@ -154,3 +154,38 @@ phrases = ["ugly", "laid"]
     ]
     assert [classify_explained(None, c, lexicon) for c in comments] == expected
     assert classified_by_sql(lexicon, comments) == expected
+
+
+# Per language: accents or none, capitals, typos, anglicisms, negations and mixed
+# complaints by the documented rule (docs/themes.md "Which theme wins"). Written for these
+# tests, apart from the labelled sets.
+FRENCH = [
+    ("Arrivé brisé dans la boîte", "damaged"),
+    ("ARRIVE BRISE DANS LA BOITE", "damaged"),
+    ("recu tout magané", "damaged"),
+    ("Ça marche pu depuis hier", "defective"),
+    ("ca fonctionne pas pantoute", "defective"),
+    ("Il manque les vis pour le monter", "missing_parts"),
+    ("Mauvais modèle envoyé", "wrong_item"),
+    ("La grandeur est pas bonne, trop serré", "size_fit"),
+    ("Pas compatible avec mon cell", "compatibility"),
+    ("Ressemble pas pantoute à la photo", "not_as_described"),
+    ("Périmé depuis deux mois", "expired_or_used"),
+    ("Qualité cheap, le plastique est mince", "quality"),
+    ("Jamais reçu, le suivi dit livré", "delivery"),
+    ("J'ai changé d'idée", "remorse"),
+    # negation: the denied harm does not decide
+    ("Pas brisé, mais ça ressemble pas à la photo", "not_as_described"),
+    ("aucun dommage, juste trop petit", "size_fit"),
+    # mixed: a product problem wins over delivery; the cause over its consequence
+    ("Livré en retard pis ça marche pas", "defective"),
+    ("Ça marche pas parce que le chargeur est manquant", "missing_parts"),
+    # the carrier blamed: delivery
+    ("La boîte a été écrasée par le livreur", "delivery"),
+    ("Super produit, je recommande", "other"),
+]
+
+
+@pytest.mark.parametrize(("comment", "theme"), FRENCH)
+def test_french_comments_get_their_themes(comment, theme):
+    assert classify_explained(None, comment)[1] == theme
