@@ -649,22 +649,36 @@ def load_reference_tables(con: duckdb.DuckDBPyConnection, lexicon: Lexicon = LEX
     )
 
 
-# Rules per block of the by_text pre-check in classify.sql (see the comment there). Two,
-# measured on the demo with the full English lexicon: blocks of 4 outgrow RE2's DFA budget
-# (derived tables 11.3 s), blocks of 2 take 3.7 s, single rules 5.0 s.
-_BLOCK = 2
+# The by_text pre-check of classify.sql joins neighbouring rules into one regex while their
+# patterns together stay under _BLOCK_CHARS characters: a join of large rules outgrows
+# RE2's DFA memory budget and falls back to a much slower matcher. Measured on the demo
+# (derived tables, English and French lexicons): see docs/themes.md "Speed".
+_BLOCK_CHARS = 12_000
+
+
+def _blocks(lexicon: Lexicon) -> list[list[int]]:
+    """Rule positions (1-based) in blocks of neighbours under _BLOCK_CHARS together."""
+    blocks: list[list[int]] = []
+    size = 0
+    for k, pattern in enumerate(lexicon.patterns, 1):
+        if blocks and size + len(pattern) <= _BLOCK_CHARS:
+            blocks[-1].append(k)
+            size += len(pattern)
+        else:
+            blocks.append([k])
+            size = len(pattern)
+    return blocks
 
 
 def _pattern(k: int) -> str:
     return f"getvariable('{PATTERNS_VARIABLE}')[{k}]"
 
 
-def _text_priority_branches(n: int) -> str:
-    """The WHEN branches of classify.sql's by_text CASE for rules 1..n, in blocks."""
+def _text_priority_branches(lexicon: Lexicon) -> str:
+    """The WHEN branches of classify.sql's by_text CASE, one per block of rules."""
     out = []
     pad = " " * 12
-    for start in range(1, n + 1, _BLOCK):
-        block = list(range(start, min(start + _BLOCK, n + 1)))
+    for block in _blocks(lexicon):
         bar = "|| '|' "
         union = "\n".join(
             f"{pad}        {'' if i == 0 else bar}|| substr({_pattern(k)}, 5)"
@@ -699,6 +713,6 @@ def classify_sql(source: str = "feedback", lexicon: Lexicon = LEXICON) -> str:
         .replace("{feedback}", source)
         .replace("{rule_count}", str(n))
         .replace("{priorities}", "[" + ", ".join(str(k) for k in range(1, n + 1)) + "]")
-        .replace("{text_priority}", _text_priority_branches(n))
+        .replace("{text_priority}", _text_priority_branches(lexicon))
         .replace("{text_match}", _text_match_branches(n))
     )

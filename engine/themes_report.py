@@ -111,7 +111,11 @@ def errors(lang: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m engine.themes_report", description=__doc__)
     parser.add_argument("--lang", choices=LANGUAGES, action="append")
-    parser.add_argument("--errors", action="store_true", help="also list misclassified rows (held-out rows left out)")
+    parser.add_argument(
+        "--errors",
+        action="store_true",
+        help="also list misclassified rows (held-out rows left out)",
+    )
     args = parser.parse_args(argv)
     for lang in args.lang or LANGUAGES:
         print(table(lang))
