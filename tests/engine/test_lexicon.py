@@ -189,3 +189,34 @@ FRENCH = [
 @pytest.mark.parametrize(("comment", "theme"), FRENCH)
 def test_french_comments_get_their_themes(comment, theme):
     assert classify_explained(None, comment)[1] == theme
+
+
+ENGLISH = [
+    ("Arrived broken in the box", "damaged"),
+    ("ARRIVED BROKEN!!!", "damaged"),
+    ("stoped working after 2 days", "defective"),
+    ("doesnt turn on", "defective"),
+    ("Missing the screws to assemble it", "missing_parts"),
+    ("They sent me the wrong colour", "wrong_item"),
+    ("I ordered the wrong size, my fault", "remorse"),
+    ("Way too small, order two sizes up", "size_fit"),
+    ("Not compatible with my iPhone 12", "compatibility"),
+    ("Looks nothing like the picture", "not_as_described"),
+    ("Expired last month", "expired_or_used"),
+    ("Cheap flimsy plastic", "quality"),
+    ("Never arrived", "delivery"),
+    ("Changed my mind", "remorse"),
+    # negation: the denied harm does not decide
+    ("Not broken, but it looks nothing like the picture", "not_as_described"),
+    # mixed: a product problem wins over delivery; the cause over its consequence
+    ("Arrived late and it doesn't work", "defective"),
+    ("Doesn't work because the charger was missing", "missing_parts"),
+    # the carrier blamed: delivery
+    ("Box crushed by the courier", "delivery"),
+    ("Love it, works great", "other"),
+]
+
+
+@pytest.mark.parametrize(("comment", "theme"), ENGLISH)
+def test_english_comments_get_their_themes(comment, theme):
+    assert classify_explained(None, comment)[1] == theme
