@@ -6,14 +6,14 @@ Two engines implement the same rules and must agree row by row:
 - ``engine/sql/classify.sql``, used to build the derived ``events`` table in DuckDB.
 
 Both read the same data: :data:`REASON_CODES`, :data:`REPLACEMENT_CODES` and the phrase
-:data:`LEXICON`, whose rules :func:`theme_patterns` turns into one RE2 regex each. Python
-compiles the very same strings with ``re`` and ``re.ASCII`` (both engines then agree on
-``\\b``, case folding and separators; see ``_phrase_regex``).
+:data:`LEXICON`, loaded from ``engine/lexicon/<language>.toml`` (docs/themes.md), whose
+rules :func:`theme_patterns` turns into one RE2 regex each. Python compiles the very same
+strings with ``re`` and ``re.ASCII`` (both engines then agree on ``\\b``, case folding and
+separators; see ``_phrase_regex``), and both read the comment folded the same way
+(:func:`prepared`: accents removed, negated phrases blanked).
 
-The lexicon is meant to be read: each :class:`ThemeRule` lists plain phrases in a tiny
-syntax (``'`` an optional apostrophe of any kind, a space or ``-`` any run of whitespace or
-hyphens, ``(a|b)`` alternatives, ``x?`` optional, a trailing ``*`` a word prefix). Rules are
-tried in priority order and the first whose regex matches anywhere in the comment wins.
+Rules are tried in priority order and the first whose regex matches anywhere in the
+comment wins; what decided is returned too (:func:`classify_explained`).
 """
 
 from __future__ import annotations
