@@ -441,9 +441,6 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
 _SEP = "[\t\n\r \xa0-]+"
 # An optional apostrophe of any common kind: "doesn't", "doesn’t", "doesnt".
 _APOS = "['\u2018\u2019\u02bc\u00b4`]?"
-# RE2's (?i) also folds the Kelvin sign into k and the long s into s; Python's re.ASCII
-# does not, so both are written out and the two engines match the same texts.
-_LETTERS = {"k": "[k\u212a]", "s": "[s\u017f]"}
 _PHRASE_CHARS = re.compile(r"[a-z0-9 ,'()|?*-]+")
 
 
@@ -475,7 +472,7 @@ def _phrase_regex(phrase: str) -> str:
         elif ch in ")|":
             out.append(ch)
         else:
-            out.append(_LETTERS.get(ch, ch))
+            out.append(ch)
         prev = ch
     return r"\b" + "".join(out) + ("" if is_prefix else r"\b")
 
@@ -504,8 +501,10 @@ def theme_patterns(lexicon: Lexicon = LEXICON) -> list[tuple[int, str, str, str]
 
 # Accents are removed (canonical decomposition, combining marks dropped, as DuckDB's
 # strip_accents does) and the ligatures written out, so "brisé", "brise" and "BRISÉ" read
-# the same and French phrases are written once, without accents.
-_LIGATURES = {"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE"}
+# the same and French phrases are written once, without accents. The long s goes too:
+# RE2's (?i) folds it into s and Python's re.ASCII does not, so neither engine sees it
+# (the Kelvin sign, which RE2 folds into k, is already K after the decomposition).
+_LIGATURES = {"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ſ": "s"}
 
 
 def fold(text: str) -> str:

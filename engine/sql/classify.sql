@@ -86,8 +86,8 @@ by_code AS (
         * REPLACE (
             CASE
                 WHEN code_issue_type IS NOT NULL OR comment IS NULL THEN NULL
-                WHEN getvariable('theme_negation_pattern') IS NULL THEN replace(replace(replace(replace(strip_accents(replace(comment, chr(0), ' ')), 'œ', 'oe'), 'Œ', 'OE'), 'æ', 'ae'), 'Æ', 'AE')
-                ELSE regexp_replace(replace(replace(replace(replace(strip_accents(replace(comment, chr(0), ' ')), 'œ', 'oe'), 'Œ', 'OE'), 'æ', 'ae'), 'Æ', 'AE'), getvariable('theme_negation_pattern'), ' ', 'g')
+                WHEN getvariable('theme_negation_pattern') IS NULL THEN replace(replace(replace(replace(replace(strip_accents(replace(comment, chr(0), ' ')), 'œ', 'oe'), 'Œ', 'OE'), 'æ', 'ae'), 'Æ', 'AE'), 'ſ', 's')
+                ELSE regexp_replace(replace(replace(replace(replace(replace(strip_accents(replace(comment, chr(0), ' ')), 'œ', 'oe'), 'Œ', 'OE'), 'æ', 'ae'), 'Æ', 'AE'), 'ſ', 's'), getvariable('theme_negation_pattern'), ' ', 'g')
             END AS comment
         )
     FROM coded
