@@ -14,6 +14,7 @@ import pytest
 
 from engine.health import Viewer
 from engine.report import EVENT_COLUMNS, NCX_ORDER_COLUMNS
+from engine.themes import classify_explained
 from tests.test_cli import OFFERS, ORDERS, run
 
 FEEDBACK = """feedback_id,seller_id,sku,order_id,event_date,source,reason_code,rating,comment,fulfilment_center
@@ -62,6 +63,15 @@ def test_events_every_event_in_the_window_with_who_caused_it(drop):
         "F4": "fulfilment_centre",
         "F5": "commingled",  # O4 was filled from commingled stock
     }
+    # what decided each theme: the code as the tables key it, or the phrase that matched
+    assert {k: r["decided_by"] for k, r in rows.items() if k != "F2"} == {
+        "F1": "reason_code:DEFECTIVE",
+        "F3": "reason_code:UNWANTED_ITEM",
+        "F4": "reason_code:DAMAGED_BY_FC",
+        "F5": "reason_code:DEFECTIVE",
+    }
+    review = classify_explained(None, '=HYPERLINK("http://x","click")')
+    assert (rows["F2"]["theme"], rows["F2"]["decided_by"]) == (review[1], review[2] or "")
 
 
 def test_events_by_seller_category_window_and_as_json(drop):
@@ -71,7 +81,7 @@ def test_events_by_seller_category_window_and_as_json(drop):
     records = json.loads(done.stdout)
     assert [r["feedback_id"] for r in records] == ["F5"]
     assert list(records[0]) == list(EVENT_COLUMNS)
-    assert records[0]["counted"] is True and records[0]["decided_by"] is None
+    assert records[0]["counted"] is True and records[0]["decided_by"] == "reason_code:DEFECTIVE"
     short = run("report", "--events", "--data", str(drop), *AS_OF, "--window-days", "10")
     assert [r["feedback_id"] for r in rows_of(short.stdout)] == ["F2", "F3", "F4"]
     wrong = run("report", "--events", "--data", str(drop), "--category", "Garden")
