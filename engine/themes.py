@@ -474,6 +474,8 @@ def _phrase_regex(phrase: str) -> str:
         else:
             out.append(ch)
         prev = ch
+    if re.fullmatch("".join(out), "", re.ASCII):
+        raise ValueError(f"a phrase must not match the empty text: {phrase!r}")
     return r"\b" + "".join(out) + ("" if is_prefix else r"\b")
 
 
@@ -673,32 +675,28 @@ def _pattern(k: int) -> str:
     return f"getvariable('{PATTERNS_VARIABLE}')[{k}]"
 
 
-def _text_priority_branches(lexicon: Lexicon) -> str:
-    """The WHEN branches of classify.sql's by_text CASE, one per block of rules."""
-    out = []
-    pad = " " * 12
+def _text_hit(lexicon: Lexicon) -> str:
+    """classify.sql's hit expression: a coalesce, one argument per block of rules, each a
+    struct {'k': position, 'm': first match} or NULL (see the comment there)."""
+    pad = " " * 16
+
+    def extracts(block: list[int]) -> str:
+        items = ", ".join(
+            f"{{'k': {k}, 'm': regexp_extract(b.comment, {_pattern(k)}, 0)}}" for k in block
+        )
+        return f"list_filter([{items}], lambda x: x.m <> '')[1]"
+
+    parts = []
     for block in _blocks(lexicon):
-        bar = "|| '|' "
-        union = "\n".join(
-            f"{pad}        {'' if i == 0 else bar}|| substr({_pattern(k)}, 5)"
-            for i, k in enumerate(block)
-        )
-        inner = "\n".join(
-            f"{pad}    WHEN regexp_matches(b.comment, {_pattern(k)}) THEN {k}" for k in block[:-1]
-        )
-        out.append(
-            f"{pad}WHEN regexp_matches(\n{pad}    b.comment,\n{pad}    '(?i)(?:'\n{union}\n"
-            f"{pad}        || ')'\n{pad}) THEN "
-            + (f"CASE\n{inner}\n{pad}    ELSE {block[-1]}\n{pad}END" if inner else str(block[-1]))
-        )
-    return "\n".join(out)
-
-
-def _text_match_branches(n: int) -> str:
-    pad = " " * 24
-    return "\n".join(
-        f"{pad}WHEN {k} THEN regexp_extract(t.comment, {_pattern(k)}, 0)" for k in range(1, n + 1)
-    )
+        if len(block) == 1:
+            parts.append(extracts(block))
+        else:
+            union = " || '|' || ".join(f"substr({_pattern(k)}, 5)" for k in block)
+            parts.append(
+                f"CASE WHEN regexp_matches(b.comment, '(?i)(?:' || {union} || ')') "
+                f"THEN {extracts(block)} END"
+            )
+    return "coalesce(\n" + ",\n".join(pad + p for p in parts) + "\n" + pad[:-4] + ")"
 
 
 def classify_sql(source: str = "feedback", lexicon: Lexicon = LEXICON) -> str:
@@ -712,6 +710,5 @@ def classify_sql(source: str = "feedback", lexicon: Lexicon = LEXICON) -> str:
         .replace("{feedback}", source)
         .replace("{rule_count}", str(n))
         .replace("{priorities}", "[" + ", ".join(str(k) for k in range(1, n + 1)) + "]")
-        .replace("{text_priority}", _text_priority_branches(lexicon))
-        .replace("{text_match}", _text_match_branches(n))
+        .replace("{text_hit}", _text_hit(lexicon))
     )
