@@ -1,10 +1,11 @@
 """Voice of the Customer: the Dash app (serve) and the command line.
 
-python app.py                      serve the page (builds the demo on first start)
+python app.py [serve --workers N]  serve the page (builds the demo on first start)
 python app.py import FILE ...      add Seller Central reports or canonical files to the store
 python app.py report --as-of D ... print health per offer as CSV or JSON
 python app.py demo [--scale X]     rebuild the store with the demo marketplace
 python app.py action add|list|remove  record, list or remove seller actions
+python app.py user add|remove|list|password  who may sign in (sign-in once one exists)
 python app.py snapshot --out F.pdf the report view as PDF (or PNG) by the system Chromium
 
 --store FOLDER may also follow the command. python app.py COMMAND --help explains it.
@@ -26,46 +27,74 @@ from engine.report import EVENT_COLUMNS
 
 
 def create_app(store_root: Path):
-    """The Dash app over read-only connections to the store folder's live generation."""
+    """The Dash app over read-only connections to the store folder's live generation, with
+    sign-in when the store has users (``serving``). ``SignInConfigError`` when it has
+    users and no ``VOC_SECRET_KEY``."""
     import dash
 
-    from callbacks import register_callbacks, show_error
-    from callbacks.state import viewer_options
+    import serving
+    from callbacks import register_callbacks, scope, show_error
+    from engine.access import Users
     from engine.jobs import ImportJobs
     from engine.service import VocService
-    from layouts.page import layout
+    from layouts.page import Who, layout
+    from serving.auth import current
 
     service = VocService.open(store_root)
+    users = Users(service.state())
     app = dash.Dash(
         __name__,
         title="Voice of the Customer",
         # Bootstrap is served from assets/ (vendored): the page must work offline.
         update_title=None,
         on_error=show_error,
+        compress=True,  # gzip (flask-compress): the first load stays well under 3 MB
     )
 
     def serve_layout():
+        """The page for who asks: the sellers and categories they may see, no others."""
+        session = current()
+        if session is not None and not session.demo and session.user is None:
+            # Dash builds the layout once on a server's first request to check it, which
+            # may be the sign-in page's: then it is the page for nobody (names no one).
+            return layout(sellers=[], categories=[], policy=service.policy, who=Who(name=""))
+        user = session.user if session else None
+        categories = service.categories()
+        if user is not None and user.role == "category_manager":
+            categories = [c for c in categories if c in user.categories]
+        who = Who(
+            name=user.name if user else None,
+            about=user.describe() if user else "",
+            csrf=session.csrf if session else "",
+            can_import=user is None or user.role != "category_manager",
+        )
         return layout(
-            sellers=viewer_options(service.sellers()),
-            categories=service.categories(),
-            subcategories=service.subcategories(),
+            sellers=scope.view_options(service),
+            categories=categories,
+            subcategories=service.subcategories(tuple(categories)),
             policy=service.policy,
             data_version=service.data_version(),
             days=service.day_range(),
+            who=who,
         )
 
+    # Dash checks callbacks against a "validation layout" that it puts in every page it
+    # sends; left to itself it would build it by calling serve_layout outside a request,
+    # i.e. as demo mode, naming every seller. The page for nobody has every component.
+    app.validation_layout = layout(sellers=[], categories=[], policy=service.policy)
     app.layout = serve_layout
-    register_callbacks(app, service, ImportJobs(Path(store_root)))
+    jobs = ImportJobs(Path(store_root))
+    register_callbacks(app, service, jobs)
     reporting.register_routes(app.server, service)  # GET /report: the printable report view
+    serving.install(app, jobs, users)  # last: the CSP hashes every inline script
     return app
 
 
 def __getattr__(name: str):
-    """``app.server`` for a WSGI server (``gunicorn app:server``), built on first access."""
+    """``app.server`` for a WSGI server (``gunicorn app:server``), built on first access
+    over an existing store (``python app.py serve`` prepares one first; workers only read)."""
     if name == "server":
-        store_root = store.store_path()
-        commands.ensure_store(store_root)
-        return create_app(store_root).server
+        return create_app(store.store_path()).server
     raise AttributeError(name)
 
 
@@ -97,9 +126,24 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     s.add_argument("--port", type=int, default=8050, help="port to listen on (default 8050)")
     s.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="worker processes (gunicorn), each reading the store read-only (default 1)",
+    )
+    s.add_argument(
+        "--threads",
+        type=int,
+        default=4,
+        metavar="T",
+        help="requests each worker serves at a time (default 4)",
+    )
+    s.add_argument(
         "--debug",
         action="store_true",
-        help="Dash debug mode: reloads on code changes, shows errors on the page (default off)",
+        help="Dash debug mode on Flask's development server: reloads on code changes, shows "
+        "errors on the page; only on 127.0.0.1/localhost (default off)",
     )
 
     i = sub.add_parser(
@@ -250,8 +294,19 @@ def _parser() -> argparse.ArgumentParser:
 
     n = _snapshot_parser(sub)
     a = _action_parser(sub)
+    u = _user_parser(sub)
 
-    for sp in (s, i, r, d, n, a, *a.commands):  # --store is accepted after the command too
+    for sp in (
+        s,
+        i,
+        r,
+        d,
+        n,
+        a,
+        *a.commands,
+        u,
+        *u.commands,
+    ):  # --store is accepted after the command too
         sp.add_argument("--store", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return p
 
@@ -379,6 +434,101 @@ def _action(store_root: Path, args) -> int:
     )
 
 
+# --- user: who may sign in (engine/access.py, kept in the application state) -----------
+
+
+def _user_parser(sub) -> argparse.ArgumentParser:
+    from engine.access import ROLES
+
+    u = sub.add_parser(
+        "user",
+        help="add, remove or list the users who may sign in (sign-in is required once one exists)",
+        description="Users of the page, kept in the store folder's application state "
+        "(app_state.sqlite). With no users the page runs in demo mode (no sign-in, a 'View "
+        "as' switch); as soon as one exists, everyone signs in at /login and sees only what "
+        "their role allows: a seller their own offers, a category manager the offers of "
+        "their categories, an admin everything. Passwords are read from standard input "
+        "(typed twice at a terminal, or the first line piped in), never from the command "
+        "line. Exit status 0, 2 for bad input (said why), 1 when there is no such user.",
+    )
+    what = u.add_subparsers(dest="user_command", metavar="add|remove|list|password", required=True)
+    add = what.add_parser(
+        "add",
+        help="add a user (password from standard input)",
+        description="Add a user. A seller needs --seller, a category manager at least one "
+        "--category; passwords have at least 10 characters.",
+    )
+    add.add_argument("name", metavar="NAME", help="the sign-in name (letters, digits, . _ @ -)")
+    add.add_argument("--role", required=True, choices=ROLES, help="what the user may see")
+    add.add_argument("--seller", metavar="ID", help="a seller's seller id")
+    add.add_argument(
+        "--category",
+        action="append",
+        default=[],
+        metavar="C",
+        help="a category manager's category; repeatable",
+    )
+    rm = what.add_parser("remove", help="remove a user (their sessions end)")
+    rm.add_argument("name", metavar="NAME")
+    ls = what.add_parser("list", help="print the users (never their passwords)")
+    ls.add_argument("--format", choices=("text", "json"), default="text", help="default text")
+    pw = what.add_parser(
+        "password", help="set a user's password from standard input (their sessions end)"
+    )
+    pw.add_argument("name", metavar="NAME")
+    u.commands = (add, rm, ls, pw)  # type: ignore[attr-defined]
+    return u
+
+
+def _user(store_root: Path, args) -> int:
+    from engine.user_commands import run_user
+
+    return run_user(
+        store_root,
+        args.user_command,
+        name=getattr(args, "name", None),
+        role=getattr(args, "role", None),
+        seller_id=getattr(args, "seller", None),
+        categories=getattr(args, "category", None),
+        fmt=getattr(args, "format", "text"),
+    )
+
+
+def _serve(store_root: Path, args) -> int:
+    """Prepare the store, check the sign-in set-up, then serve (gunicorn, or Flask's
+    development server with --debug on loopback only)."""
+    from engine.access import Users
+    from engine.app_state import AppState
+    from serving.auth import SignInConfigError, secret_from_env, session_hours
+    from serving.guard import limits
+
+    host = getattr(args, "host", "127.0.0.1")
+    port = getattr(args, "port", 8050)
+    workers = getattr(args, "workers", 1)
+    threads = getattr(args, "threads", 4)
+    debug = getattr(args, "debug", False)
+    if workers < 1 or threads < 1:
+        print("--workers and --threads must be at least 1", file=sys.stderr)
+        return 2
+    if debug and host not in ("127.0.0.1", "localhost", "::1"):
+        print("--debug shows errors and code on the page: only on 127.0.0.1", file=sys.stderr)
+        return 2
+    try:
+        secret_from_env(required=Users(AppState.beside(store_root)).any())
+        session_hours()
+        limits()
+    except (SignInConfigError, ValueError) as err:
+        print(f"not started: {err}", file=sys.stderr)
+        return 2
+    commands.ensure_store(store_root)
+    if debug:
+        create_app(store_root).run(host=host, port=port, debug=True)
+        return 0
+    from serving.gunicorn import run
+
+    return run(store_root, host=host, port=port, workers=workers, threads=threads)
+
+
 def _import_files(args) -> list[InputFile]:
     files = [InputFile(f) for f in args.files]
     files += [InputFile(f, "catalogue") for f in args.catalogue]
@@ -441,14 +591,9 @@ def main(argv: list[str] | None = None) -> int:
             print("--scale must be above 0 (1 is the demo's usual size)", file=sys.stderr)
             return 2
         return commands.build_demo(store_root, scale=args.scale, seed=args.seed, force=args.force)
-    commands.ensure_store(store_root)
-    app = create_app(store_root)
-    app.run(
-        host=getattr(args, "host", "127.0.0.1"),
-        port=getattr(args, "port", 8050),
-        debug=getattr(args, "debug", False),
-    )
-    return 0
+    if command == "user":
+        return _user(store_root, args)
+    return _serve(store_root, args)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import polars as pl
 from dash import Input, Output, html
 
+from callbacks import scope
 from callbacks import state as st
 from callbacks.offers import SCOPE, query_from_store, scope_state
 from engine.remedies import remedies
@@ -49,8 +50,8 @@ def register(app, service) -> None:
         state = scope_state(view, cats, as_of, window)
         if state is None:
             return [], "Customer comments", "", None
-        viewer, day = st.viewer_of(state), st.as_of_of(state)
-        key = st.offer_key(st.PageState(offer=offer or ""))
+        viewer, day = scope.viewer(service, state), st.as_of_of(state)
+        key = scope.offer(service, offer)
         me = service.offer(viewer, day, state.window, *key) if key else None
         if me is not None:
             offers = pl.DataFrame({"seller_id": [key[0]], "sku": [key[1]]})

@@ -6,6 +6,7 @@ from datetime import date
 
 from dash import Input, Output, State, html, no_update
 
+from callbacks import scope
 from callbacks import state as st
 from callbacks.offers import SCOPE, scope_state
 from engine.app_state import ActionError
@@ -34,10 +35,12 @@ def register(app, service) -> None:
     )
     def update_offer_detail(offer, view, cats, as_of, window, _version, _saved=0):
         state = scope_state(view, cats, as_of, window)
-        key = st.offer_key(st.PageState(offer=offer or ""))
+        key = scope.offer(service, offer)
         if state is None or key is None:
             return _empty(PLACEHOLDER)
-        detail = service.offer_detail(st.viewer_of(state), st.as_of_of(state), state.window, *key)
+        detail = service.offer_detail(
+            scope.viewer(service, state), st.as_of_of(state), state.window, *key
+        )
         if detail is None:
             return _empty("This offer is not visible in the current view")
         me, trend, actions = detail.offer, detail.trend, detail.actions
@@ -70,10 +73,10 @@ def register(app, service) -> None:
     def update_offer_themes(offer, view, cats, as_of, window, _version):
         """What the offer's customers complain about, beside its similar offers."""
         state = scope_state(view, cats, as_of, window)
-        key = st.offer_key(st.PageState(offer=offer or ""))
+        key = scope.offer(service, offer)
         if state is None or key is None:
             return _blank_themes()
-        viewer, day = st.viewer_of(state), st.as_of_of(state)
+        viewer, day = scope.viewer(service, state), st.as_of_of(state)
         me = service.offer(viewer, day, state.window, *key)
         if me is None:
             return _blank_themes()
@@ -121,7 +124,7 @@ def register(app, service) -> None:
     def save_action(clicks, offer, view, cats, as_of, window, kind, day, note, saved):
         """One INSERT per save; the offer is the selected row's, checked against the viewer."""
         state = scope_state(view, cats, as_of, window)
-        key = st.offer_key(st.PageState(offer=offer or ""))
+        key = scope.offer(service, offer)
         if not clicks or state is None or key is None:
             return _problem("Select an offer first."), no_update, no_update
         try:
@@ -182,7 +185,7 @@ def record_from_page(service, state: st.PageState, key: tuple[str, str], kind, d
         when = date.fromisoformat(str(day)[:10]) if day else None
     except ValueError:
         raise ActionError(f"{day!r} is not a day (YYYY-MM-DD)") from None
-    viewer = st.viewer_of(state)
+    viewer = scope.viewer(service, state)
     return service.record_action(
         viewer,
         st.as_of_of(state),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dash import Input, Output, State, ctx, dcc
 from dash.exceptions import PreventUpdate
 
+from callbacks import scope
 from callbacks import state as st
 from callbacks.offers import query_from_store, sort_and_filters
 from engine import exports
@@ -88,7 +89,7 @@ def register(app, service) -> None:
             raise PreventUpdate
         state, query = found
         query = sort_and_filters(query, request or {})  # the grid's own sort and filters
-        frame = service.grid(st.viewer_of(state), st.as_of_of(state), state.window, query)
+        frame = service.grid(scope.viewer(service, state), st.as_of_of(state), state.window, query)
         names = st.seller_names() if state.view == st.CM else None
         sheet = downloads.offers_sheet(
             frame, [c["colId"] for c in column_defs or []], about_lines(state, query), names
@@ -123,12 +124,12 @@ def register(app, service) -> None:
     )
     def download_ncx_orders(_csv, _xlsx, offer, query_data):
         found = query_from_store(query_data)
-        key = st.offer_key(st.PageState(offer=offer or ""))
+        key = scope.offer(service, offer)
         if found is None or key is None:
             raise PreventUpdate
         state, _query = found
         frame = service.ncx_order_events(
-            st.viewer_of(state), st.as_of_of(state), state.window, *key
+            scope.viewer(service, state), st.as_of_of(state), state.window, *key
         )
         lines = [("Offer", f"SKU {key[1]}"), *about_lines(state)]
         sheet = downloads.ncx_orders_sheet(frame, lines)

@@ -2,48 +2,56 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from urllib.parse import urlencode
 
-from dash import Input, Output, State, no_update
+from dash import ClientsideFunction, Input, Output, State, no_update
 from dash.exceptions import PreventUpdate
 
+from callbacks import scope
 from callbacks import state as st
+from callbacks.scope import user_name
+from engine.access import Refused
 from engine.jobs import ImportJobs
 from engine.pipeline import DEFAULT_SELLER
 from layouts import importing
 from layouts.ids import ID
+from serving.auth import current_user
 
 SHOWN, HIDDEN = {"visibility": "visible"}, {"visibility": "hidden"}
 FINISHED = ("done", "failed", "interrupted")
-
-
-def decode(contents: list[str], names: list[str]) -> list[tuple[str, bytes]]:
-    """dcc.Upload's ``data:...;base64,...`` contents as (file name, bytes)."""
-    files = []
-    for content, name in zip(contents, names, strict=True):
-        _, _, data = (content or "").partition(",")
-        try:
-            files.append((name, base64.b64decode(data, validate=True)))
-        except (binascii.Error, ValueError):
-            raise ValueError(f"{name}: the upload arrived damaged; try again") from None
-    return files
 
 
 def register(app, service, jobs: ImportJobs) -> None:
     @app.callback(
         Output(ID.IMPORT_MODAL, "is_open"),
         Output(ID.IMPORT_SELLER, "value"),
+        Output(ID.IMPORT_SELLER, "disabled"),
         Input(ID.IMPORT_OPEN, "n_clicks"),
         State(ID.VIEW_AS, "value"),
         State(ID.IMPORT_SELLER, "value"),
         prevent_initial_call=True,
     )
     def open_import_dialog(_clicks, view, seller):
+        """A signed-in seller imports as themselves (the field is fixed); in demo mode the
+        field starts with the seller looked at."""
+        user = current_user()
+        if user is not None and not user.is_admin:
+            if user.role != "seller":
+                raise Refused("a category manager does not import sellers' reports")
+            return True, user.seller_id, True
         if seller:
-            return True, no_update
-        return True, view if view and view != st.CM else DEFAULT_SELLER
+            return True, no_update, False
+        return True, view if view and view != st.CM else DEFAULT_SELLER, False
+
+    # The files go to POST /upload (assets/upload.js), not through a callback.
+    app.clientside_callback(
+        ClientsideFunction(namespace="imports", function_name="upload"),
+        Output(ID.IMPORT_SENT, "data"),
+        Input(ID.IMPORT_UPLOAD, "contents"),
+        State(ID.IMPORT_UPLOAD, "filename"),
+        State(ID.IMPORT_SELLER, "value"),
+        prevent_initial_call=True,
+    )
 
     @app.callback(
         Output(ID.IMPORT_JOB, "data"),
@@ -52,20 +60,19 @@ def register(app, service, jobs: ImportJobs) -> None:
         Output(ID.IMPORT_PROGRESS, "value"),
         Output(ID.IMPORT_PROGRESS, "label"),
         Output(ID.IMPORT_PROGRESS, "style"),
-        Input(ID.IMPORT_UPLOAD, "contents"),
-        State(ID.IMPORT_UPLOAD, "filename"),
-        State(ID.IMPORT_SELLER, "value"),
+        Input(ID.IMPORT_SENT, "data"),
         prevent_initial_call=True,
     )
-    def start_import(contents, names, seller):
-        if not contents:
+    def start_import(sent):
+        """The upload's answer: follow its job, or say why it was not started."""
+        if not isinstance(sent, dict):
             raise PreventUpdate
-        try:
-            files = decode(contents, names or [f"file-{i + 1}" for i in range(len(contents))])
-            job = jobs.start(files, seller=(seller or "").strip() or DEFAULT_SELLER)
-        except ValueError as err:
-            return None, True, importing.failure_view({"error": str(err)}), 0, "", HIDDEN
-        return job, False, importing.starting([n for n, _ in files]), 0, "", SHOWN
+        job = sent.get("job")
+        if not isinstance(job, str) or jobs.status(job, user_name()) is None:
+            error = str(sent.get("error") or "The upload was not accepted; try again.")[:500]
+            return None, True, importing.failure_view({"error": error}), 0, "", HIDDEN
+        names = [str(n) for n in sent.get("files") or []][:50]
+        return job, False, importing.starting(names), 0, "", SHOWN
 
     @app.callback(
         Output(ID.IMPORT_STATUS, "children", allow_duplicate=True),
@@ -80,7 +87,7 @@ def register(app, service, jobs: ImportJobs) -> None:
         prevent_initial_call=True,
     )
     def update_import_status(_n, job, _shown):
-        state = jobs.status(job) if job else None
+        state = jobs.status(job, user_name()) if job else None
         if state is None:
             return no_update, no_update, no_update, True, no_update, no_update
         if state["state"] not in FINISHED:
@@ -99,7 +106,7 @@ def register(app, service, jobs: ImportJobs) -> None:
             "done",
             True,
             service.data_version() if changed else no_update,
-            st.viewer_options(service.sellers()) if changed else no_update,
+            scope.view_options(service) if changed else no_update,
         )
 
     @app.callback(
@@ -114,4 +121,4 @@ def register(app, service, jobs: ImportJobs) -> None:
         current = service.data_version()
         if current == shown:
             raise PreventUpdate
-        return current, st.viewer_options(service.sellers())
+        return current, scope.view_options(service)

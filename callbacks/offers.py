@@ -8,9 +8,11 @@ import json
 from dash import ALL, ClientsideFunction, Input, Output, State, ctx, html
 from dash.exceptions import PreventUpdate
 
+from callbacks import scope
 from callbacks import state as st
 from callbacks.page_state import url_state
-from engine.service import GridQuery
+from engine.access import Refused
+from engine.service import GRID_SORTABLE, NUMBER_OPERATORS, TEXT_OPERATORS, GridQuery
 from layouts.grid import offer_columns, offer_rows
 from layouts.ids import ID, chart_download, how_link, tile
 from layouts.page import how_health_rules, peer_notes
@@ -75,22 +77,50 @@ def query_from_store(data: str | None) -> tuple[st.PageState, GridQuery] | None:
     return (state, query) if state else None
 
 
+GRID_OPERATORS = TEXT_OPERATORS | NUMBER_OPERATORS
+MAX_BLOCK_ROWS = 1000  # the grid asks for 100 at a time
+
+
 def sort_and_filters(query: GridQuery, request: dict) -> GridQuery:
-    """Fold AG Grid's sortModel/filterModel into the query (columns checked by the engine)."""
-    sort = (request.get("sortModel") or [])[:1]
-    column_filters = tuple(
-        (col, spec.get("type", ""), str(spec.get("filter", "")))
-        for col, spec in (request.get("filterModel") or {}).items()
-        if isinstance(spec, dict) and "filter" in spec
-    )
+    """Fold AG Grid's sortModel/filterModel into the query; a column or operator outside
+    the allow-lists is refused (``Refused``), not ignored."""
+    sort = request.get("sortModel") or []
+    model = request.get("filterModel") or {}
+    if not isinstance(sort, list) or not isinstance(model, dict) or len(sort) > 1:
+        raise Refused("bad grid request")
+    if sort and (
+        not isinstance(sort[0], dict)
+        or sort[0].get("colId") not in GRID_SORTABLE
+        or sort[0].get("sort") not in ("asc", "desc")
+    ):
+        raise Refused("the grid cannot sort by that column")
+    column_filters = []
+    for col, spec in model.items():
+        if col not in GRID_SORTABLE or not isinstance(spec, dict):
+            raise Refused("the grid cannot filter that column")
+        if "filter" not in spec:
+            continue
+        if spec.get("type", "") not in GRID_OPERATORS or len(str(spec["filter"])) > 200:
+            raise Refused("the grid cannot filter that way")
+        column_filters.append((col, spec.get("type", ""), str(spec["filter"])))
     if sort:
         return dataclasses.replace(
             query,
             sort_by=sort[0]["colId"],
             descending=sort[0]["sort"] == "desc",
-            column_filters=column_filters,
+            column_filters=tuple(column_filters),
         )
-    return dataclasses.replace(query, column_filters=column_filters)
+    return dataclasses.replace(query, column_filters=tuple(column_filters))
+
+
+def row_range(request: dict) -> tuple[int, int]:
+    """The block of rows the grid asks for; Refused when it is not a sensible block."""
+    start, end = request.get("startRow", 0), request.get("endRow", 100)
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, end)):
+        raise Refused("bad row range")
+    if start < 0 or end <= start or end - start > MAX_BLOCK_ROWS:
+        raise Refused("bad row range")
+    return start, end
 
 
 def register(app, service) -> None:
@@ -107,7 +137,7 @@ def register(app, service) -> None:
         state = scope_state(view, cats, as_of, window)
         if state is None:
             raise PreventUpdate
-        counts = service.tile_counts(st.viewer_of(state), st.as_of_of(state), state.window)
+        counts = service.tile_counts(scope.viewer(service, state), st.as_of_of(state), state.window)
         levels = [t["level"] for t in tile_ids]
         active = set(health or []) if len(health or []) == 1 else set()
         if action:
@@ -127,7 +157,9 @@ def register(app, service) -> None:
         state = scope_state(view, cats, as_of, window)
         if state is None:
             raise PreventUpdate
-        return peer_notes(service.peer_notes(st.viewer_of(state), st.as_of_of(state), state.window))
+        return peer_notes(
+            service.peer_notes(scope.viewer(service, state), st.as_of_of(state), state.window)
+        )
 
     @app.callback(
         Output(ID.GRID_QUERY, "data"),
@@ -142,7 +174,7 @@ def register(app, service) -> None:
             raise PreventUpdate
         query = st.grid_query_of(state)
         _, total = service.grid_page(
-            st.viewer_of(state), st.as_of_of(state), state.window, query, 0, 0
+            scope.viewer(service, state), st.as_of_of(state), state.window, query, 0, 0
         )
         payload = {
             "scope": {"view": view, "cm_categories": cats, "as_of": as_of, "window": window},
@@ -181,10 +213,12 @@ def register(app, service) -> None:
             found = state, st.grid_query_of(state)
         state, query = found
         query = sort_and_filters(query, request)
-        start, end = int(request.get("startRow", 0)), int(request.get("endRow", 100))
+        start, end = row_range(request)
         page, total = service.grid_page(
-            st.viewer_of(state), st.as_of_of(state), state.window, query, start, end
+            scope.viewer(service, state), st.as_of_of(state), state.window, query, start, end
         )
+        if start > 0 and start >= total:
+            raise Refused("those rows are beyond the data")
         names = st.seller_names() if state.view == st.CM else None
         # the count follows the grid's own column filters too
         rows = {"rowData": offer_rows(page, names), "rowCount": total}
@@ -263,11 +297,11 @@ def register(app, service) -> None:
         if found is None:
             raise PreventUpdate
         state, query = found
-        key = st.offer_key(st.PageState(offer=offer or ""))
+        key = scope.offer(service, offer)
         if key is None:
             return {"key": "", "index": None, "sort": sort or ""}
         index = service.grid_position(
-            st.viewer_of(state),
+            scope.viewer(service, state),
             st.as_of_of(state),
             state.window,
             with_sort(query, sort or ""),

@@ -7,7 +7,9 @@ from dataclasses import replace
 from dash import ALL, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
+from callbacks import scope
 from callbacks import state as st
+from engine.access import Refused
 from engine.service import GRID_SORTABLE
 from layouts.ids import ID, PEER_OFFER, peer_offer, tile
 
@@ -44,7 +46,7 @@ def register(app, service) -> None:
         current = service.data_version()
         version = current if current != shown else no_update
         _, last = service.day_range()
-        base = st.defaults(service.default_view(), last)
+        base = st.defaults(scope.default_view(service), last)
         trigger = ctx.triggered_id
         if trigger in (None, ID.URL):  # first load or back/forward: the URL decides
             state, notes = url_state(service, search)
@@ -57,6 +59,8 @@ def register(app, service) -> None:
         current = st.from_controls(list(values))
         prop = ctx.triggered[0]["prop_id"].rsplit(".", 1)[-1] if ctx.triggered else ""
         new = transition(current, trigger, prop, cell, renderer, event)
+        if new.offer:
+            scope.offer(service, new.offer)  # Refused: an offer key not theirs, or none
         controls = [
             v if v != old else no_update
             for v, old in zip(st.to_controls(new), st.to_controls(current), strict=True)
@@ -76,12 +80,19 @@ def url_state(service, search: str | None) -> tuple[st.PageState, list[str]]:
     not be followed."""
     first, last = service.day_range()
     bounds = st.Bounds(
-        views=frozenset(service.sellers()),
+        views=scope.views(service),
         first_day=first,
         last_day=last,
         sortable=GRID_SORTABLE,
     )
-    return st.parse_query(search, st.defaults(service.default_view(), last), bounds)
+    state, notes = st.parse_query(search, st.defaults(scope.default_view(service), last), bounds)
+    if state.offer:
+        try:
+            scope.offer(service, state.offer)
+        except Refused:
+            notes.append("The link's offer is not one you can see here: none is selected.")
+            state = replace(state, offer="", resolve=False)
+    return state, notes
 
 
 def link_note(notes: list[str]):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 from dash import Input, Output, html
 
+from callbacks import scope
 from callbacks import state as st
 from callbacks.detail import theme_views
 from callbacks.offers import SCOPE, scope_state
@@ -35,7 +36,7 @@ def register(app, service) -> None:
     )
     def update_peer_view(offer, view, cats, as_of, window, _version):
         state = scope_state(view, cats, as_of, window)
-        key = st.offer_key(st.PageState(offer=offer or ""))
+        key = scope.offer(service, offer)
         if state is None or state.view != st.CM:
             return HIDDEN, figures.empty_figure(""), None
         if key is None:
@@ -46,7 +47,7 @@ def register(app, service) -> None:
                 ),
                 None,
             )
-        viewer, day = st.viewer_of(state), st.as_of_of(state)
+        viewer, day = scope.viewer(service, state), st.as_of_of(state)
         me = service.offer(viewer, day, state.window, *key)
         group = service.peer_group(viewer, day, state.window, *key)
         if me is None or group.is_empty():
@@ -77,11 +78,11 @@ def register_themes(app, service) -> None:
     def update_peer_themes(offer, view, cats, as_of, window, _version):
         """What the whole peer group's customers complain about (category managers)."""
         state = scope_state(view, cats, as_of, window)
-        key = st.offer_key(st.PageState(offer=offer or ""))
+        key = scope.offer(service, offer)
         blank = figures.empty_figure("Select an offer to see its peer group")
         if state is None or state.view != st.CM or key is None:
             return blank, blank, None
-        viewer, day = st.viewer_of(state), st.as_of_of(state)
+        viewer, day = scope.viewer(service, state), st.as_of_of(state)
         me = service.offer(viewer, day, state.window, *key)
         if me is None:
             return blank, blank, None

@@ -9,7 +9,6 @@ from dataclasses import dataclass, fields, replace
 from datetime import date
 from urllib.parse import parse_qs, urlencode
 
-from engine.health import Viewer
 from engine.policy import SHOWN_LEVELS, WINDOWS
 from engine.service import GridQuery
 from layouts.ids import ID
@@ -268,12 +267,6 @@ def clear_filters(state: PageState) -> PageState:
 
 def select_offer(state: PageState, key: str | None, *, resolve: bool = False) -> PageState:
     return replace(state, offer=key or "", resolve=resolve)
-
-
-def viewer_of(state: PageState) -> Viewer:
-    if state.view == CM:
-        return Viewer("category_manager", categories=state.cm_categories)
-    return Viewer("seller", state.view)
 
 
 def as_of_of(state: PageState) -> date:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dash import Input, Output
 
+from callbacks import scope
 from callbacks import state as st
 from callbacks.offers import SCOPE, scope_state
 from layouts.ids import ID
@@ -21,11 +22,11 @@ def register(app, service) -> None:
         """The selected offer's NCX orders in the window, one row per event, as the
         page's viewer may see them (none for an offer outside the view)."""
         state = scope_state(view, cats, as_of, window)
-        key = st.offer_key(st.PageState(offer=offer or ""))
+        key = scope.offer(service, offer)
         if state is None or key is None:
             return "", []
         events = service.ncx_order_events(
-            st.viewer_of(state), st.as_of_of(state), state.window, *key
+            scope.viewer(service, state), st.as_of_of(state), state.window, *key
         )
         if not events.columns:  # not visible in this view
             return "", []

@@ -5,7 +5,10 @@ A small SQLite database beside the store folder's DuckDB generations
 processes and the command line can write it at once while imports switch generations.
 It is not analytics data: imports never copy or replace it, so what it holds survives
 restarts and imports. A ``schema_version`` table and the ``MIGRATIONS`` list let a later
-version add tables (users, sessions) without losing what is there.
+version add tables without losing what is there.
+
+**Users** (sign-in names, roles, password hashes) live here too; ``engine.access`` holds
+the rules (roles, hashing, who may see what), this module only stores the rows.
 
 **Seller actions** live here, and only here: the page, ``python app.py action add`` and
 every reader (offer detail, trend, report view, ``report --actions``) use this one list.
@@ -85,6 +88,17 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX actions_offer ON actions (seller_id, sku);
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+    """
+    CREATE TABLE users (
+        name          TEXT PRIMARY KEY,      -- the sign-in name
+        role          TEXT NOT NULL,         -- seller | category_manager | admin
+        seller_id     TEXT,                  -- a seller's one seller id
+        categories    TEXT NOT NULL,         -- a category manager's, one per line
+        password_hash TEXT NOT NULL,         -- argon2id (engine/access.py)
+        session_epoch INTEGER NOT NULL,      -- bumped by a new password: older sessions end
+        created_at    TEXT NOT NULL
+    );
     """,
 )
 
@@ -266,6 +280,72 @@ class AppState:
                     [key],
                 )
             return True
+
+    # --- users (the rules are engine.access's) ---------------------------------------
+
+    def user_rows(self) -> list[dict]:
+        """Every user row (``users`` table columns), by name."""
+        with self._connect() as con:
+            cur = con.execute(
+                "SELECT name, role, seller_id, categories, password_hash, session_epoch, "
+                "created_at FROM users ORDER BY name"
+            )
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+    def user_row(self, name: str) -> dict | None:
+        with self._connect() as con:
+            cur = con.execute(
+                "SELECT name, role, seller_id, categories, password_hash, session_epoch, "
+                "created_at FROM users WHERE name = ?",
+                [name],
+            )
+            row = cur.fetchone()
+            return dict(zip([d[0] for d in cur.description], row, strict=True)) if row else None
+
+    def has_users(self) -> bool:
+        with self._connect() as con:
+            return con.execute("SELECT EXISTS (SELECT 1 FROM users)").fetchone()[0] == 1
+
+    def insert_user(
+        self, name: str, role: str, seller_id: str | None, categories: tuple[str, ...], hashed: str
+    ) -> bool:
+        """Add a user; False when the name is taken."""
+        with self._connect() as con, self._write(con):
+            cur = con.execute(
+                "INSERT OR IGNORE INTO users (name, role, seller_id, categories, password_hash, "
+                "session_epoch, created_at) VALUES (?, ?, ?, ?, ?, 1, ?)",
+                [name, role, seller_id, "\n".join(categories), hashed, _now()],
+            )
+            return cur.rowcount > 0
+
+    def delete_user(self, name: str) -> bool:
+        with self._connect() as con, self._write(con):
+            return con.execute("DELETE FROM users WHERE name = ?", [name]).rowcount > 0
+
+    def update_password(self, name: str, hashed: str, *, end_sessions: bool = True) -> bool:
+        """A new password hash; with ``end_sessions`` the user's signed-in sessions end."""
+        with self._connect() as con, self._write(con):
+            cur = con.execute(
+                "UPDATE users SET password_hash = ?, session_epoch = session_epoch + ? "
+                "WHERE name = ?",
+                [hashed, 1 if end_sessions else 0, name],
+            )
+            return cur.rowcount > 0
+
+    def secret(self, key: str, make) -> str:
+        """A value kept in ``meta`` under ``key``, made by ``make()`` the first time (every
+        process of a store agrees on it)."""
+        with self._connect() as con:
+            found = _meta(con, key)
+            if found is not None:
+                return found
+            with self._write(con):
+                found = _meta(con, key)
+                if found is None:
+                    found = make()
+                    con.execute("INSERT INTO meta (key, value) VALUES (?, ?)", [key, found])
+            return found
 
 
 def _data_note(action: str | None, note: str | None) -> str | None:

@@ -51,9 +51,12 @@ class ImportJobs:
     def folder(self) -> Path:
         return self.root / "jobs"
 
-    def start(self, files: list[tuple[str, bytes]], *, seller: str) -> str:
+    def start(
+        self, files: list[tuple[str, bytes]], *, seller: str, owner: str | None = None
+    ) -> str:
         """Save the uploaded ``(name, content)`` files and import them in the background;
-        returns the job id for ``status``."""
+        returns the job id for ``status``. ``owner``: the signed-in user who started it
+        (None in demo mode); only they can follow it."""
         if not files:
             raise ValueError("no files to import")
         if len(files) > MAX_FILES:
@@ -73,20 +76,23 @@ class ImportJobs:
         total = len(paths) + 3  # reading each file, merging, refreshing, making it live
         self._write(job, {"state": "running", "step": "starting", "done": 0, "total": total,
                           "files": [p.name for p in paths], "pid": os.getpid(),
-                          "started": time.time()})  # fmt: skip
+                          "started": time.time(), "owner": owner})  # fmt: skip
         thread = threading.Thread(
             target=self._run, args=(job, paths, seller, total), name=f"import-{job}", daemon=True
         )
         thread.start()
         return job
 
-    def status(self, job: str) -> dict | None:
-        """The job's state (see the module docstring), or None for an unknown id."""
-        if not _JOB_ID.match(job or ""):
+    def status(self, job: str, owner: str | None = None) -> dict | None:
+        """The job's state (see the module docstring), or None for an unknown id or a job
+        another user started."""
+        if not isinstance(job, str) or not _JOB_ID.match(job):
             return None
         try:
             state = json.loads((self.folder / f"{job}.json").read_text("utf-8"))
         except (FileNotFoundError, json.JSONDecodeError):
+            return None
+        if state.get("owner") != owner:
             return None
         if state["state"] in ("running", "waiting") and not _alive(state.get("pid")):
             state = {**state, "state": "interrupted"}
@@ -96,7 +102,7 @@ class ImportJobs:
 
     def _run(self, job: str, paths: list[Path], seller: str, total: int) -> None:
         done = 0
-        base = self.status(job) or {}
+        base = self._read(job) or {}
 
         def progress(message: str) -> None:
             nonlocal done
@@ -140,6 +146,12 @@ class ImportJobs:
             with contextlib.suppress(OSError):
                 if p.stat().st_mtime < cutoff:
                     p.unlink()
+
+    def _read(self, job: str) -> dict | None:
+        try:
+            return json.loads((self.folder / f"{job}.json").read_text("utf-8"))
+        except (FileNotFoundError, json.JSONDecodeError):
+            return None
 
     def _write(self, job: str, state: dict) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)

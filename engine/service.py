@@ -22,6 +22,7 @@ import numpy as np
 import polars as pl
 
 from engine import peer_themes, sql, store, traced
+from engine.access import User, check_offer, resolve_viewer
 from engine.actions import check_action
 from engine.app_state import ActionError, AppState
 from engine.generations import Reader, Store
@@ -216,14 +217,50 @@ class VocService:
         return self._memo(("days", self.data_version()), build, self._orders, self.orders_size)
 
     def sellers(self) -> list[str]:
+        """Every seller id of the data, sorted (kept per data version)."""
+
+        def build() -> list[str]:
+            cur = self.cursor()
+            try:
+                rows = cur.execute("SELECT DISTINCT seller_id FROM offers ORDER BY 1").fetchall()
+                return [r[0] for r in rows]
+            finally:
+                cur.close()
+
+        key = ("sellers", self.data_version())
+        return list(self._memo(key, build, self._orders, self.orders_size))
+
+    # --- who may see what (engine.access): the viewer of a request, built here ---------
+
+    def viewer_for(
+        self, user: User | None, view: str | None, categories: tuple[str, ...] | list[str] | None
+    ) -> Viewer:
+        """The viewer of a request by ``user`` (None: demo mode) asking to look as
+        ``view`` over ``categories``; ``Refused`` for what they may not see or the data
+        does not have (``engine.access.resolve_viewer``)."""
+        return resolve_viewer(
+            user,
+            view,
+            categories,
+            sellers=frozenset(self.sellers()),
+            known_categories=frozenset(self.categories()),
+        )
+
+    def check_offer(self, user: User | None, seller_id: str, sku: str) -> None:
+        """Refuse an offer key the user may never see, or one that does not exist."""
+        check_offer(user, self.offer_owner(seller_id, sku))
+
+    def offer_owner(self, seller_id: str, sku: str) -> tuple[str, str | None] | None:
+        """(seller_id, category) of an offer of the data, None when there is none."""
         cur = self.cursor()
         try:
-            return [
-                r[0]
-                for r in cur.execute("SELECT DISTINCT seller_id FROM offers ORDER BY 1").fetchall()
-            ]
+            row = cur.execute(
+                "SELECT seller_id, category FROM offers WHERE seller_id = ? AND sku = ? LIMIT 1",
+                [str(seller_id), str(sku)],
+            ).fetchone()
         finally:
             cur.close()
+        return (row[0], row[1]) if row else None
 
     def default_view(self) -> str:
         """The seller the page opens as: the demo's featured seller when present."""
@@ -235,14 +272,20 @@ class VocService:
         return sellers[0] if sellers else ""
 
     def categories(self) -> list[str]:
-        cur = self.cursor()
-        try:
-            rows = cur.execute(
-                "SELECT DISTINCT category FROM offers WHERE category IS NOT NULL ORDER BY 1"
-            ).fetchall()
-            return [r[0] for r in rows]
-        finally:
-            cur.close()
+        """Every category of the data, sorted (kept per data version)."""
+
+        def build() -> list[str]:
+            cur = self.cursor()
+            try:
+                rows = cur.execute(
+                    "SELECT DISTINCT category FROM offers WHERE category IS NOT NULL ORDER BY 1"
+                ).fetchall()
+                return [r[0] for r in rows]
+            finally:
+                cur.close()
+
+        key = ("categories", self.data_version())
+        return list(self._memo(key, build, self._orders, self.orders_size))
 
     def subcategories(self, categories: tuple[str, ...] = ()) -> list[str]:
         """Subcategories, of ``categories`` when given."""

@@ -107,6 +107,7 @@ class ID(StrEnum):
     IMPORT_STATUS = "import-status"
     IMPORT_POLL = "import-poll"
     IMPORT_JOB = "import-job"
+    IMPORT_SENT = "import-sent"  # the upload's answer: {job, files} or {error}
     DATA_VERSION = (
         "data-version"  # the store's data version the page shows; views refresh on change
     )

@@ -20,7 +20,8 @@ TYPES = (
 )
 
 
-def open_button() -> dbc.Button:
+def open_button(shown: bool = True) -> dbc.Button:
+    """The header's button; hidden for who may not import (a category manager)."""
     return dbc.Button(
         "Import reports",
         id=ID.IMPORT_OPEN,
@@ -28,6 +29,7 @@ def open_button() -> dbc.Button:
         size="sm",
         outline=True,
         n_clicks=0,
+        style=None if shown else {"display": "none"},
     )
 
 
@@ -39,6 +41,7 @@ def dialog(data_version: int) -> html.Div:
     return html.Div(
         [
             dcc.Store(id=ID.IMPORT_JOB),
+            dcc.Store(id=ID.IMPORT_SENT),
             dcc.Store(id=ID.DATA_VERSION, data=data_version),
             dcc.Interval(id=ID.DATA_CHECK, interval=DATA_CHECK_MS),
             dcc.Interval(id=ID.IMPORT_POLL, interval=POLL_MS, disabled=True),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import dash_ag_grid as dag
@@ -64,8 +65,47 @@ def chart(graph_id: str, figure: dict) -> html.Div:
     )
 
 
-def header(sellers: list[dict], categories: list[str], days: tuple[date, date]) -> dbc.Navbar:
-    """Who is looking, when, over which window; how health works, the report, imports.
+@dataclass(frozen=True)
+class Who:
+    """Who the page is for, as the server knows it: ``name`` and ``about`` of the signed-in
+    user (None in demo mode), the session's cross-site token for the sign-out form, and
+    whether they may import reports."""
+
+    name: str | None = None
+    about: str = ""
+    csrf: str = ""
+    can_import: bool = True
+
+
+DEMO = Who()
+
+
+def account(who: Who) -> html.Div | html.Form:
+    """Demo mode said as such, or the signed-in user with a sign-out button."""
+    if who.name is None:
+        return html.Span(
+            "Demo mode",
+            className="badge text-bg-warning",
+            title="No sign-in: anyone can view as any seller. Add a user "
+            "(python app.py user add) to require signing in.",
+        )
+    return html.Form(
+        [
+            html.Span(f"Signed in as {who.name}", className="small signed-in", title=who.about),
+            dcc.Input(type="hidden", name="csrf_token", value=who.csrf),
+            html.Button("Sign out", type="submit", className="btn btn-sm btn-outline-light"),
+        ],
+        method="post",
+        action="/logout",
+        className="d-flex gap-2 align-items-center mb-0",
+    )
+
+
+def header(
+    sellers: list[dict], categories: list[str], days: tuple[date, date], who: Who = DEMO
+) -> dbc.Navbar:
+    """Who is looking, when, over which window; how health works, the report, imports;
+    demo mode or who is signed in.
 
     ``days``: (first, last) day of the data, the as-of days the picker offers."""
     first, last = days
@@ -155,7 +195,8 @@ def header(sellers: list[dict], categories: list[str], days: tuple[date, date]) 
                             className="btn btn-sm btn-outline-light",
                             title="The printable report of this view (A4 or Letter), in a new tab",
                         ),
-                        importing.open_button(),
+                        importing.open_button(shown=who.can_import),
+                        account(who),
                     ],
                     className="d-flex gap-2 align-items-center ms-auto ps-2 text-nowrap",
                 ),
@@ -705,8 +746,10 @@ def layout(
     data_version: int = 0,
     subcategories: list[str] | None = None,
     days: tuple[date, date] | None = None,
+    who: Who = DEMO,
 ) -> html.Div:
-    """The whole page. Values are filled from the URL by the state callback on load."""
+    """The whole page. Values are filled from the URL by the state callback on load.
+    ``sellers`` and ``categories`` are those ``who`` may see: the layout names no other."""
     days = days or (date.today(), date.today())
     return html.Div(
         [
@@ -721,7 +764,7 @@ def layout(
             dcc.Store(id=ID.GRID_REFRESHED),
             dcc.Store(id=ID.CHART_SAVED),
             importing.dialog(data_version),
-            header(sellers, categories, days),
+            header(sellers, categories, days, who),
             how_health_panel(policy),
             dbc.Container(
                 [

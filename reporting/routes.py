@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlencode
 
+from engine.access import Refused
 from engine.health import Viewer
 from engine.policy import WINDOWS
 from engine.service import VocService
@@ -57,16 +58,25 @@ def _quoted(value: str) -> str:
 def request_viewer(
     service: VocService, view: str | None, cats: str | None
 ) -> tuple[Viewer, str, tuple[str, ...], list[str]]:
-    """The viewer of a report request, built as the page builds it (``viewer_of`` of a page
-    state): ``view`` is a seller id or ``cm`` (category manager of ``cats``, all when
-    empty). Returns (viewer, view, categories, notes).
+    """The viewer of a report request, decided as the page's (``VocService.viewer_for``
+    for the signed-in user): ``view`` is a seller id or ``cm`` (category manager of
+    ``cats``, all of theirs when empty). Returns (viewer, view, categories, notes).
 
-    The one place a request becomes a viewer: signing in will replace this function.
+    In demo mode, and for an admin, a view or category the data does not have falls back
+    to the default with a note; a signed-in seller or category manager asking for what is
+    not theirs is refused (``Refused``), as on the page.
     """
-    from callbacks.state import CM, PageState, viewer_of
+    from callbacks.state import CM
+    from serving.auth import current_user
 
+    user = current_user()
     notes: list[str] = []
     view = (view or "").strip()
+    asked = tuple(c.strip() for c in (cats or "").split(",") if c.strip())
+    if user is not None and not user.is_admin:
+        own = user.seller_id if user.role == "seller" else CM
+        viewer = service.viewer_for(user, view or own, asked if own == CM else ())
+        return viewer, own, asked if own == CM else (), notes
     if not view:
         view = service.default_view()
     elif view != CM and view not in service.sellers():
@@ -76,9 +86,8 @@ def request_viewer(
         )
         view = default
     categories: tuple[str, ...] = ()
-    if view == CM and cats:
+    if view == CM and asked:
         known = set(service.categories())
-        asked = tuple(c.strip() for c in cats.split(",") if c.strip())
         unknown = [c for c in asked if c not in known]
         categories = tuple(c for c in asked if c in known)
         if unknown:
@@ -86,7 +95,7 @@ def request_viewer(
             names = ", ".join(_quoted(c) for c in unknown)
             outcome = "left out" if categories else "showing all categories"
             notes.append(f"unknown {word} {names}: {outcome}")
-    viewer = viewer_of(PageState(view=view, cm_categories=categories))
+    viewer = service.viewer_for(user, view, categories)
     return viewer, view, categories, notes
 
 
@@ -148,7 +157,13 @@ def register_routes(server, service: VocService) -> None:
     from flask import Response, request
 
     def report() -> Response:
-        response = Response(render(service, request.args), mimetype="text/html")
+        try:
+            body = render(service, request.args)
+        except Refused as err:
+            from serving.guard import refuse
+
+            return refuse(403, f"Not shown: {err}.")
+        response = Response(body, mimetype="text/html")
         response.headers["Content-Security-Policy"] = CSP
         response.headers["Cache-Control"] = "no-store"
         return response

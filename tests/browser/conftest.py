@@ -56,6 +56,9 @@ def _wait_until_up(url: str, proc: subprocess.Popen, log: Path) -> None:
             with urllib.request.urlopen(url + "_dash-layout", timeout=5) as response:
                 if response.status == 200:
                     return
+        except urllib.error.HTTPError as err:
+            if err.code == 401:  # sign-in mode: up, and asking who is there
+                return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
         time.sleep(0.2)
@@ -65,8 +68,9 @@ def _wait_until_up(url: str, proc: subprocess.Popen, log: Path) -> None:
 
 
 @contextlib.contextmanager
-def serving(store: Path, log: Path):
-    """``python app.py --store STORE serve`` on a free port; yields its base URL."""
+def serving(store: Path, log: Path, *, env: dict | None = None, args: tuple[str, ...] = ()):
+    """``python app.py --store STORE serve [ARGS]`` on a free port, with ``env`` added to
+    the environment; yields its base URL."""
     if not Path(CHROMIUM).exists():
         pytest.fail(
             f"no Chromium at {CHROMIUM}: scripts/test installs it (apt-get install chromium)"
@@ -84,8 +88,10 @@ def serving(store: Path, log: Path):
                 "127.0.0.1",
                 "--port",
                 str(port),
+                *args,
             ],
             cwd=ROOT,
+            env={**os.environ, **(env or {})},
             stdout=out,
             stderr=subprocess.STDOUT,
         )

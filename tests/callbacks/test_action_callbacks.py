@@ -52,7 +52,7 @@ def test_save_inserts_one_action_and_bumps_the_detail(dash_app, store_copy, serv
 @pytest.mark.parametrize(
     ("key", "view", "kind", "when", "message"),
     [
-        (KEY, "S-OTHER", "other", "2026-09-01", "in this view"),  # not the viewer's offer
+        (KEY, "S-0003", "other", "2026-09-01", "in this view"),  # not the viewer's offer
         (KEY, SELLER, "<b>", "2026-09-01", "unknown kind"),
         (KEY, SELLER, "other", "not-a-day", "is not a day"),
         (KEY, SELLER, "other", None, "day of the action is missing"),

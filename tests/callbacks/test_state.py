@@ -7,7 +7,6 @@ from datetime import date
 
 from callbacks import state as st
 from callbacks.page_state import transition
-from engine.health import Viewer
 from layouts.ids import ID
 
 BASE = st.defaults("S-DEMO", date(2026, 10, 31))
@@ -154,9 +153,3 @@ def test_clear_keeps_viewer_and_day_and_view_change_drops_selection():
     assert cleared == st.PageState(view="S-DEMO", as_of="2026-10-31", window=30)
     other = transition(busy, ID.VIEW_AS, "value", None, None)
     assert other.offer == ""
-
-
-def test_viewer_of_state():
-    assert st.viewer_of(BASE) == Viewer("seller", "S-DEMO")
-    cm = st.PageState(view=st.CM, cm_categories=("Toys",))
-    assert st.viewer_of(cm) == Viewer("category_manager", categories=("Toys",))

@@ -32,16 +32,16 @@ SELLER = Viewer("seller", "S1")
 
 def test_schema_is_versioned_and_the_file_is_in_wal_mode(tmp_path):
     state = AppState.beside(tmp_path)
-    assert state.schema_version() == len(MIGRATIONS) == 1
+    assert state.schema_version() == len(MIGRATIONS) == 2
     con = sqlite3.connect(tmp_path / FILE_NAME)
     try:
         assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        assert {"schema_version", "actions", "meta"} <= tables
+        assert {"schema_version", "actions", "meta", "users"} <= tables
     finally:
         con.close()
     AppState.beside(tmp_path)  # opening again migrates nothing twice
-    assert AppState.beside(tmp_path).schema_version() == 1
+    assert AppState.beside(tmp_path).schema_version() == 2
 
 
 def test_add_list_remove_and_what_may_be_removed(tmp_path):
