@@ -38,6 +38,7 @@ MANY_OFFERS = "(ev.seller_id, ev.sku) IN (SELECT seller_id, sku FROM eval_offers
 TREND_WEEKS = 52
 COMMENT_LIMIT = 500
 MIN_ORDERS_FOR_BAND = 10  # peers with fewer orders in their trailing 4 weeks stay out of the band
+MIN_OFFERS_FOR_BAND = 5  # a week's band (quartiles) needs at least this many such peers
 ROLLING_WEEKS = 4  # the trend reads trailing 4-week rates: single weeks of small offers are 0 or 1
 
 
@@ -393,8 +394,17 @@ class VocService:
         )
 
     def offers(self, viewer: Viewer, as_of: date, window_days: int) -> pl.DataFrame:
-        """The viewer's offers with health (see ``offer_health`` for the columns)."""
-        return self.all_health(as_of, window_days).filter(viewer.offer_filter())
+        """The viewer's offers with health (see ``offer_health`` for the columns).
+
+        A seller sees peer aggregates only of groups holding offers of at least
+        ``policy.min_other_sellers`` other sellers (DESIGN.md 6): a marketplace group
+        smaller than that (the whole marketplace of a store with a few sellers, where no
+        level qualifies) keeps the offer's own figures and health, and its peer figures
+        are withheld (null) with an explanation that says so."""
+        frame = self.all_health(as_of, window_days).filter(viewer.offer_filter())
+        if viewer.kind != "seller" or frame.is_empty():
+            return frame
+        return withhold_small_peer_groups(frame, self.policy)
 
     def tile_counts(self, viewer: Viewer, as_of: date, window_days: int) -> dict[str, int]:
         """Offers per shown level (every health level and 'listing_deleted', zero included)
@@ -493,7 +503,13 @@ class VocService:
         see the offer.
         """
         me = self.offer(viewer, as_of, window_days, seller_id, sku)
-        return pl.DataFrame() if me is None else self._trend(as_of, window_days, me)
+        if me is None:
+            return pl.DataFrame()
+        weeks = self._trend(as_of, window_days, me)
+        if viewer.kind == "seller" and _withheld(me):
+            peer = [c for c in weeks.columns if c.startswith("peer_")]
+            weeks = weeks.with_columns(pl.lit(None, dtype=weeks.schema[c]).alias(c) for c in peer)
+        return weeks
 
     def _trend(self, as_of: date, window_days: int, me: dict) -> pl.DataFrame:
         seller_id, sku, e = me["seller_id"], me["sku"], me["e"]
@@ -517,7 +533,17 @@ class VocService:
             .agg(
                 peer_p25=pl.col("rate").quantile(0.25, interpolation="linear"),
                 peer_p75=pl.col("rate").quantile(0.75, interpolation="linear"),
+                band_offers=pl.len(),
             )
+            # a band (quartiles) only of at least MIN_OFFERS_FOR_BAND offers (DESIGN.md 6)
+            .with_columns(
+                pl.when(pl.col("band_offers") >= MIN_OFFERS_FOR_BAND)
+                .then(pl.col(c))
+                .otherwise(None)
+                .alias(c)
+                for c in ("peer_p25", "peer_p75")
+            )
+            .drop("band_offers")
         )
         band = (
             others.group_by("week")
@@ -901,6 +927,43 @@ class VocService:
 
 def _rate(k: str, n: str) -> pl.Expr:
     return pl.when(pl.col(n) > 0).then(pl.col(k) / pl.col(n))
+
+
+PEER_AGGREGATES = ("peer_rate", "peer_offers", "peer_orders", "peer_sellers", "x_peers")
+
+
+def withhold_small_peer_groups(frame: pl.DataFrame, policy: Policy) -> pl.DataFrame:
+    """A seller's rows with the peer aggregates of too small marketplace groups withheld."""
+    small = (pl.col("peer_basis") == "marketplace") & (
+        pl.col("peer_sellers").fill_null(0) < policy.min_other_sellers
+    )
+    if frame.filter(small).is_empty():
+        return frame
+    note = (
+        "Peer figures are withheld: fewer than "
+        f"{policy.min_other_sellers} other sellers have similar offers in this data. "
+    )
+    return frame.with_columns(
+        *(pl.when(small).then(None).otherwise(pl.col(c)).alias(c) for c in PEER_AGGREGATES),
+        explanation=pl.when(small)
+        .then(pl.lit(note) + _own_figures())
+        .otherwise(pl.col("explanation")),
+    )
+
+
+def _withheld(me: dict) -> bool:
+    """Whether a seller's offer row had its peer aggregates withheld."""
+    return me.get("peer_basis") == "marketplace" and me.get("peer_sellers") is None
+
+
+def _own_figures() -> pl.Expr:
+    """ "27 of 660 orders (4.1 %)": the offer's own figures, no peers."""
+    return pl.format(
+        "{} of {} orders ({} %).",
+        pl.col("ncx_orders").fill_null(0),
+        pl.col("orders").fill_null(0),
+        (pl.col("ncx_rate").fill_null(0) * 100).round(1),
+    )
 
 
 def worst_first(frame: pl.DataFrame) -> pl.DataFrame:
