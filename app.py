@@ -87,6 +87,10 @@ def create_app(store_root: Path):
     register_callbacks(app, service, jobs)
     reporting.register_routes(app.server, service)  # GET /report: the printable report view
     serving.install(app, jobs, users)  # last: the CSP hashes every inline script
+    # Dash sets itself up on a process's first request, and a threaded worker's first
+    # requests come at once: one would find the script paths not registered yet (500s).
+    # Setting up now, before the first request, closes that race.
+    app._setup_server()  # noqa: SLF001
     return app
 
 

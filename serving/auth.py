@@ -38,7 +38,9 @@ DEFAULT_SESSION_HOURS = 8.0
 SESSION_COOKIE = "voc_session"
 MIN_SECRET_CHARS = 32
 # What a signed-out browser may fetch in sign-in mode: the sign-in page and its looks.
-PUBLIC_PATHS = frozenset({"/login", "/assets/00-bootstrap-5.3.9.min.css", "/assets/style.css"})
+PUBLIC_PATHS = frozenset(
+    {"/login", "/_favicon.ico", "/assets/00-bootstrap-5.3.9.min.css", "/assets/style.css"}
+)
 
 
 class SignInConfigError(RuntimeError):
@@ -130,7 +132,6 @@ def install(server, users: Users) -> None:
 
     def login():
         message = ""
-        status = 200
         if request.method == "POST":
             name = request.form.get("username", "")
             user = users.authenticate(name, request.form.get("password", ""))
@@ -144,10 +145,12 @@ def install(server, users: Users) -> None:
                 log.info("signed in: %s (%s)", user.name, user.role)
                 return redirect(_local(request.form.get("next", "")), 303)
             log.warning("sign-in refused for a user name of %d characters", len(name))
-            message, status = "Wrong user name or password.", 401
+            # the form again, with the reason (200: a page, not a failed resource)
+            message = "Wrong user name or password."
         if not users.any():
             return redirect("/", 303)
-        return _login_page(_csrf(session), request.args.get("next", ""), message), status
+        next_path = request.form.get("next") or request.args.get("next", "")
+        return _login_page(_csrf(session), next_path, message)
 
     def logout():
         session.clear()
@@ -238,6 +241,7 @@ def _login_page(csrf: str, next_path: str, message: str) -> str:
 <title>Sign in · Voice of the Customer</title>
 <link rel="stylesheet" href="/assets/00-bootstrap-5.3.9.min.css">
 <link rel="stylesheet" href="/assets/style.css">
+<link rel="icon" href="/_favicon.ico">
 </head><body>
 <main class="container sign-in">
 <h1 class="h4 mb-3">Voice of the Customer</h1>
