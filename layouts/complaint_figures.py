@@ -50,7 +50,7 @@ def theme_shares_figure(shares: pl.DataFrame, sides: Sides, title: str, subtitle
     shown = [(side, name) for side, name in sides if name not in missing]
     order = theme_order(shares, sides)
     shares = shares.sort(pl.col("theme").replace_strict(order, list(range(len(order)))))
-    labels = [_label(t) for t in order]
+    labels = [plot_text(_label(t)) for t in order]  # tick labels are markup too
     data = []
     for side, name in shown:
         total = int(shares[f"{side}_ncx"].sum())
@@ -141,8 +141,8 @@ def theme_weeks_figure(weeks: pl.DataFrame, sides: Sides, title: str, subtitle: 
                     "y": (rows[f"{side}_share"] * 100).to_list(),
                     "yaxis": axis,
                     "name": plot_text(_label(theme)),
-                    "legendgroup": theme,
-                    "showlegend": theme not in {d["legendgroup"] for d in data},
+                    "legendgroup": plot_text(theme),  # not shown; escaped all the same
+                    "showlegend": plot_text(theme) not in {d["legendgroup"] for d in data},
                     "marker": {"color": THEME_COLOURS.get(theme, PEER)},
                     "customdata": rows.select(f"{side}_ncx4", "total").rows(),
                     "hovertemplate": plot_text(f"{name}, {_label(theme)}")

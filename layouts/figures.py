@@ -388,7 +388,8 @@ def breakdown_figure(breakdown: pl.DataFrame, by: str, title: str, subtitle: str
         .with_columns(total=pl.col("counted") + pl.col("not_counted"))
         .sort("total", by)
     )
-    names = [labels.get(v, v) for v in grouped[by].to_list()]
+    # categorical tick labels are read as markup too: a source or theme is data
+    names = [plot_text(labels.get(v, v)) for v in grouped[by].to_list()]
     bars = [
         ("counted", "Counted (NCX)", HEALTH_COLOURS["poor"], "%{x} counted<extra></extra>"),
         ("not_counted", "Not counted", "#ced4da", "%{x} not counted<extra></extra>"),
