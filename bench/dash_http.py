@@ -19,6 +19,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 CALLBACK = "/_dash-update-component"
@@ -60,6 +61,7 @@ class DashHTTP:
     deps: list = field(default_factory=list)
     answers: list = field(default_factory=list)  # every callback Answer, in order
     record: bool = True
+    parallel: int = 1  # callbacks of one round sent at once (a browser: 6 per host)
 
     def __post_init__(self) -> None:
         self.base = self.base.rstrip("/")
@@ -105,7 +107,7 @@ class DashHTTP:
 
     def load(self, search: str = "") -> list[Answer]:
         """Load the page (as a browser would: the document, layout, dependencies) and run
-        the callbacks the address starts; returns the first three answers."""
+        the callbacks the address starts; returns every answer."""
         shell = self.get("/" + search, accept="text/html")
         layout = self.get("/_dash-layout", accept="application/json")
         deps = self.get("/_dash-dependencies", accept="application/json")
@@ -115,7 +117,7 @@ class DashHTTP:
             self.deps = [d for d in deps.json() if not d.get("clientside_function")]
             self.values[("url", "search")] = search
             self.values[("url", "pathname")] = "/"
-            self.fire({("url", "search")})
+            return [shell, layout, deps, *self.fire({("url", "search")})]
         return [shell, layout, deps]
 
     def _walk(self, node) -> None:
@@ -207,14 +209,20 @@ class DashHTTP:
         return out
 
     def fire(self, changed: set, *, rounds: int = 8) -> list[Answer]:
-        """Run every callback ``changed`` triggers, then those their answers trigger."""
+        """Run every callback ``changed`` triggers, then those their answers trigger; the
+        callbacks of one round at once, as the renderer sends them (``parallel``)."""
         answers: list[Answer] = []
         for _ in range(rounds):
             if not changed:
                 break
+            payloads = [self.payload(dep, changed) for dep in self.triggered_by(changed)]
+            if self.parallel > 1 and len(payloads) > 1:
+                with ThreadPoolExecutor(min(self.parallel, len(payloads))) as pool:
+                    got = list(pool.map(self.post, payloads))
+            else:
+                got = [self.post(p) for p in payloads]
             now: set = set()
-            for dep in self.triggered_by(changed):
-                answer = self.post(self.payload(dep, changed))
+            for answer in got:
                 answers.append(answer)
                 if answer.status == 200 and answer.body:
                     now |= self._apply(answer.json())

@@ -76,7 +76,7 @@ def offers_sheet(
     shown = [OFFER_COLUMNS[c] for c in column_ids if c in OFFER_COLUMNS]
     fields = {c.field for c in OFFER_COLUMNS.values()}
     if frame.height:
-        rows = pl.DataFrame(offer_rows(frame, seller_names)).with_columns(
+        rows = pl.DataFrame(offer_rows(frame, seller_names), infer_schema_length=None).with_columns(
             action=pl.when(pl.col("action_required")).then(pl.lit("Action required"))
         )
         screen = rows.select(pl.col(f).alias(SCREEN + f) for f in sorted(fields))
@@ -111,7 +111,9 @@ def comments_sheet(rows: list[dict], about_lines: list[tuple[str, str]]) -> Shee
     names = [c.field for c in COMMENT_COLUMNS]
     raw = ["feedback_id", "reason_code"]
     frame = (
-        pl.DataFrame(rows).select(*names, feedback_id="id", reason_code="reason_code")
+        pl.DataFrame(rows, infer_schema_length=None).select(
+            *names, feedback_id="id", reason_code="reason_code"
+        )
         if rows
         else pl.DataFrame(schema={n: pl.String for n in [*names, *raw]})
     )
@@ -140,7 +142,7 @@ def ncx_orders_sheet(events: pl.DataFrame, about_lines: list[tuple[str, str]]) -
     (VocService.ncx_order_events), the engine's codes after."""
     names = [c.field for c in NCX_COLUMNS]
     if events.height:
-        screen = pl.DataFrame(traced_rows(events)).select(names)
+        screen = pl.DataFrame(traced_rows(events), infer_schema_length=None).select(names)
         raw = events.select(
             "order_id",
             "feedback_id",

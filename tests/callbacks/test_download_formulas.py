@@ -133,3 +133,36 @@ def test_comment_downloads_are_inert(hostile_app):
 def test_ncx_order_downloads_are_inert(hostile_app):
     args = (f"{SELLER}|{SKU}", QUERY)
     check(hostile_app, "download_ncx_orders", (ID.NCX_CSV, ID.NCX_XLSX), args, [COMMENT])
+
+
+def test_the_grid_download_of_every_offer_of_the_demo_as_a_category_manager(demo_store):
+    """The whole marketplace (5,000 offers): columns empty in the first rows and filled
+    further down (closed days, at-risk reasons) must not fail the download (it did:
+    polars inferred the types from the first 100 rows)."""
+    from layouts.grid import offer_columns
+
+    dash_app = app_module.create_app(demo_store)
+    day = dash_app_day(demo_store)
+    query = json.dumps(
+        {
+            "scope": {"view": "cm", "cm_categories": None, "as_of": day, "window": 90},
+            "query": dataclasses.asdict(GridQuery()),
+        }
+    )
+    columns = offer_columns(show_seller=True)
+    name, data = download(dash_app, "download_offers", ID.GRID_DOWNLOAD_BUTTON, query, {}, columns)
+    rows = inert_csv(data)
+    assert name.endswith(".csv") and len(rows) > 5000
+    name, data = download(dash_app, "download_offers", ID.GRID_DOWNLOAD_XLSX, query, {}, columns)
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).worksheets[1]
+    assert sheet.max_row > 5000
+
+
+def dash_app_day(store) -> str:
+    from engine.service import VocService
+
+    svc = VocService.open(store)
+    try:
+        return svc.latest_day().isoformat()
+    finally:
+        svc.close()
