@@ -195,7 +195,9 @@ def record_from_page(service, state: st.PageState, key: tuple[str, str], kind, d
         kind=str(kind or ""),
         note=note if isinstance(note, str) else None,
         source="page",
-        created_by=f"page:{viewer.kind}:{viewer.seller_id or ','.join(viewer.categories)}",
+        created_by=f"user:{scope.user_name()}"
+        if scope.user_name()
+        else f"page:{viewer.kind}:{viewer.seller_id or ','.join(viewer.categories)}",
     )
 
 

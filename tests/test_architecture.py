@@ -41,3 +41,15 @@ def test_sql_stays_in_the_engine():
             assert "duckdb" not in imported_roots(p), p
             text = p.read_text(encoding="utf-8")
             assert ".execute(" not in text and ".sql(" not in text, p
+
+
+def test_no_callback_builds_its_own_viewer():
+    """Every callback gets its viewer from callbacks/scope.py (the session, checked by the
+    engine); none constructs one from what the browser sent."""
+    for p in (ROOT / "callbacks").rglob("*.py"):
+        if p.name == "scope.py":
+            continue
+        text = p.read_text(encoding="utf-8")
+        assert "Viewer(" not in text and "resolve_viewer" not in text, p
+        if "service.offer" in text or "service.grid" in text:
+            assert "scope.viewer(" in text, p

@@ -72,9 +72,14 @@ def test_a_seller_signs_in_uses_the_page_and_signs_out(fresh_page):
     expect(page.locator(".alert-danger")).to_contain_text("Wrong user name or password")
     page.fill("#username", "alice")
     page.fill("#password", PW)
+    sizes: list[int] = []
+    page.on("requestfinished", lambda r: sizes.append(r.sizes()["responseBodySize"]))
     page.click("button[type=submit]")
     expect(page.locator(".signed-in")).to_have_text("Signed in as alice")
     expect(page.locator(OFFER_ROWS).first).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    # the first page load, compressed as sent (gzip): scripts, styles, layout, data
+    assert len(sizes) > 10 and 200_000 < sum(sizes) <= 3 * 1024 * 1024, sum(sizes)
     # the page names no other seller (the demo's featured seller is one of them)
     expect(page.locator("#view-as")).to_contain_text(SELLER_NAMES[SELLER])
     assert "Northwind Home" not in page.content() and "S-DEMO" not in page.content()
