@@ -501,7 +501,6 @@ def _user(store_root: Path, args) -> int:
 def _serve(store_root: Path, args) -> int:
     """Prepare the store, check the sign-in set-up, then serve (gunicorn, or Flask's
     development server with --debug on loopback only)."""
-    from engine.access import Users
     from engine.app_state import AppState
     from serving.auth import SignInConfigError, secret_from_env, session_hours
     from serving.guard import limits
@@ -518,7 +517,7 @@ def _serve(store_root: Path, args) -> int:
         print("--debug shows errors and code on the page: only on 127.0.0.1", file=sys.stderr)
         return 2
     try:
-        secret_from_env(required=Users(AppState.beside(store_root)).any())
+        secret_from_env(required=AppState.beside(store_root).has_users())
         session_hours()
         limits()
     except (SignInConfigError, ValueError) as err:

@@ -89,14 +89,35 @@ class Users:
 
     def __init__(self, state: AppState) -> None:
         self.state = state
+        # What was read, kept while the database files are unchanged (one stat each per
+        # request instead of a query): any change, by any process, is seen at once.
+        self._seen: tuple = (None, None, {})
+
+    def _cached(self) -> tuple[bool | None, dict]:
+        stamp = self.state.stamp()
+        seen_stamp, has, users = self._seen
+        if stamp is None or stamp != seen_stamp:
+            self._seen = (stamp, None, {})
+            return None, self._seen[2]
+        return has, users
 
     def any(self) -> bool:
         """Whether sign-in is required (as soon as one user exists)."""
-        return self.state.has_users()
+        has, _ = self._cached()
+        if has is None:
+            has = self.state.has_users()
+            stamp, _, users = self._seen
+            self._seen = (stamp, has, users)
+        return has
 
     def get(self, name: str) -> User | None:
-        row = self.state.user_row(name) if isinstance(name, str) else None
-        return _user(row) if row else None
+        if not isinstance(name, str):
+            return None
+        _, users = self._cached()
+        if name not in users:
+            row = self.state.user_row(name)
+            users[name] = _user(row) if row else None
+        return users[name]
 
     def all(self) -> list[User]:
         return [_user(r) for r in self.state.user_rows()]

@@ -133,6 +133,7 @@ class AppState:
         self.path = path
         self._lock = threading.Lock()
         self._shared: sqlite3.Connection | None = None
+        self._watch: sqlite3.Connection | None = None  # for ``stamp`` only
         if path is None:
             self._shared = sqlite3.connect(":memory:", check_same_thread=False)
             self._shared.isolation_level = None
@@ -302,6 +303,16 @@ class AppState:
             )
             row = cur.fetchone()
             return dict(zip([d[0] for d in cur.description], row, strict=True)) if row else None
+
+    def stamp(self) -> int | None:
+        """SQLite's ``data_version`` on a connection kept for it: it changes whenever
+        another connection, of any process, commits. None for an in-memory state."""
+        if self.path is None:
+            return None
+        with self._lock:
+            if self._watch is None:
+                self._watch = sqlite3.connect(self.path, check_same_thread=False)
+            return self._watch.execute("PRAGMA data_version").fetchone()[0]
 
     def has_users(self) -> bool:
         with self._connect() as con:

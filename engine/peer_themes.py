@@ -75,17 +75,28 @@ def theme_shares(
     theme first (ties alphabetical, as the top NCX reason).
     """
     keys = _keys(offer, peers)
-    found = _with_offers(
+    return shares_from(window_counts(con, keys, e=e, window_days=window_days), keys)
+
+
+def window_counts(
+    con: duckdb.DuckDBPyConnection, keys: pl.DataFrame, *, e: date, window_days: int
+) -> pl.DataFrame:
+    """NCX orders by theme of each of ``keys`` (seller_id, sku) in the window ending on
+    ``e``: ``seller_id, sku, theme, ncx_orders`` (offer_window_ncx.sql; per offer, so the
+    counts of a set of offers are the rows of each)."""
+    return _with_offers(
         con,
         keys.select("seller_id", "sku", e=pl.lit(e, dtype=pl.Date)),
         sql.load("offer_window_ncx"),
         {"window": window_days},
-    )
-    if found.is_empty():
+    ).select("seller_id", "sku", "theme", pl.col("ncx_orders").cast(pl.Int64))
+
+
+def shares_from(counts: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
+    """``theme_shares`` from the ``window_counts`` of (at least) ``keys`` (``_keys``)."""
+    frame = counts.join(keys, on=["seller_id", "sku"])
+    if frame.is_empty():
         return _empty_shares()
-    frame = found.join(keys, on=["seller_id", "sku"]).with_columns(
-        pl.col("ncx_orders").cast(pl.Int64)
-    )
     return (
         _shares(_sides(frame, ["theme"]), [])
         .sort(["offer_ncx", "theme"], descending=[True, False])
@@ -124,21 +135,39 @@ def theme_weeks(
     sum to 1 per week and side; null when the side has none in those weeks), for the
     (week, theme) pairs where any side has some. Ordered by week, then theme.
     """
+    keys = _keys(offer, peers)
+    counts = week_counts(con, keys, start=start, e=e)
+    return weeks_from(counts, keys, start=start, e=e, return_lag_days=return_lag_days,
+                      rolling_weeks=rolling_weeks)  # fmt: skip
+
+
+def week_counts(con: duckdb.DuckDBPyConnection, keys: pl.DataFrame, *, start: date, e: date):
+    """NCX orders by week of purchase and theme of each of ``keys`` from ``start`` to
+    ``e`` (theme_weeks.sql; per offer): ``seller_id, sku, week, theme, ncx_orders``."""
+    return _with_offers(
+        con, keys.select("seller_id", "sku"), sql.load("theme_weeks"), {"start": start, "e": e}
+    ).with_columns(pl.col("ncx_orders").cast(pl.Int64))
+
+
+def weeks_from(
+    counts: pl.DataFrame,
+    keys: pl.DataFrame,
+    *,
+    start: date,
+    e: date,
+    return_lag_days: int,
+    rolling_weeks: int = 4,
+) -> pl.DataFrame:
+    """``theme_weeks`` from the ``week_counts`` (from ``start`` to ``e``) of (at least)
+    ``keys`` (``_keys``)."""
     last_week = _last_matured_week(e, return_lag_days)
     first_week = start - timedelta(days=start.weekday())
-    keys = _keys(offer, peers)
     if last_week < first_week:
         return _empty_weeks()
-    found = _with_offers(
-        con,
-        keys.select("seller_id", "sku"),
-        sql.load("theme_weeks"),
-        {"start": start, "e": e},
-    )
-    frame = found.join(keys, on=["seller_id", "sku"]).filter(pl.col("week") <= last_week)
+    frame = counts.join(keys, on=["seller_id", "sku"]).filter(pl.col("week") <= last_week)
     if frame.is_empty():
         return _empty_weeks()
-    weekly = _sides(frame.with_columns(pl.col("ncx_orders").cast(pl.Int64)), ["week", "theme"])
+    weekly = _sides(frame, ["week", "theme"])
     calendar = pl.DataFrame({"week": pl.date_range(first_week, last_week, "1w", eager=True)}).join(
         weekly.select("theme").unique(), how="cross"
     )

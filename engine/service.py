@@ -162,6 +162,12 @@ class VocService:
     # Traced NCX orders of recently opened offers (small frames).
     _traced_cache: OrderedDict = field(default_factory=OrderedDict)
     traced_size: int = 16
+    # Example comments per theme of recently shown offers and peer groups (small frames).
+    _examples: OrderedDict = field(default_factory=OrderedDict)
+    examples_size: int = 64
+    # Offer keys checked recently (engine.access.check_offer): their seller and category.
+    _owners: OrderedDict = field(default_factory=OrderedDict)
+    owners_size: int = 1024
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _key_locks: dict = field(default_factory=dict)
     _deleted: dict = field(default_factory=dict)  # data version -> deleted_health cache
@@ -252,16 +258,24 @@ class VocService:
         check_offer(user, self.offer_owner(seller_id, sku))
 
     def offer_owner(self, seller_id: str, sku: str) -> tuple[str, str | None] | None:
-        """(seller_id, category) of an offer of the data, None when there is none."""
-        cur = self.cursor()
-        try:
-            row = cur.execute(
-                "SELECT seller_id, category FROM offers WHERE seller_id = ? AND sku = ? LIMIT 1",
-                [str(seller_id), str(sku)],
-            ).fetchone()
-        finally:
-            cur.close()
-        return (row[0], row[1]) if row else None
+        """(seller_id, category) of an offer of the data, None when there is none (kept
+        for the offers asked about recently: one row click checks its key many times)."""
+
+        def build() -> tuple:
+            cur = self.cursor()
+            try:
+                row = cur.execute(
+                    "SELECT seller_id, category FROM offers WHERE seller_id = ? AND sku = ? "
+                    "LIMIT 1",
+                    [str(seller_id), str(sku)],
+                ).fetchone()
+            finally:
+                cur.close()
+            return (row[0], row[1]) if row else ()
+
+        key = ("owner", self.data_version(), str(seller_id), str(sku))
+        found = self._memo(key, build, self._owners, self.owners_size)
+        return found or None
 
     def default_view(self) -> str:
         """The seller the page opens as: the demo's featured seller when present."""
@@ -480,9 +494,13 @@ class VocService:
         self, viewer: Viewer, as_of: date, window_days: int, seller_id: str, sku: str
     ) -> dict | None:
         """One offer's health row, or None when it does not exist or the viewer may not see it."""
-        frame = self.offers(viewer, as_of, window_days).filter(
-            (pl.col("seller_id") == seller_id) & (pl.col("sku") == sku)
-        )
+        frame = (
+            self.all_health(as_of, window_days)
+            .filter((pl.col("seller_id") == seller_id) & (pl.col("sku") == sku))
+            .filter(viewer.offer_filter())
+        )  # the row, then the viewer's scope: as ``offers`` has it, without the whole frame
+        if viewer.kind == "seller" and frame.height:
+            frame = withhold_small_peer_groups(frame, self.policy)
         return frame.row(0, named=True) if frame.height else None
 
     # --- one offer ---------------------------------------------------------------------
@@ -805,14 +823,9 @@ class VocService:
         me = self.offer(viewer, as_of, window_days, seller_id, sku)
         if me is None:
             return pl.DataFrame()
-        peers = self._peer_keys(as_of, window_days, me)
-        cur = self.cursor()
-        try:
-            return peer_themes.theme_shares(
-                cur, (seller_id, sku), peers, e=me["e"], window_days=window_days
-            )
-        finally:
-            cur.close()
+        keys = peer_themes._keys((seller_id, sku), self._peer_keys(as_of, window_days, me))
+        counts = self._theme_counts(keys, me["e"], window_days, live=me["e"] == as_of)
+        return peer_themes.shares_from(counts, keys)
 
     def theme_weeks(
         self, viewer: Viewer, as_of: date, window_days: int, seller_id: str, sku: str
@@ -823,20 +836,64 @@ class VocService:
         me = self.offer(viewer, as_of, window_days, seller_id, sku)
         if me is None:
             return pl.DataFrame()
-        peers = self._peer_keys(as_of, window_days, me)
+        keys = peer_themes._keys((seller_id, sku), self._peer_keys(as_of, window_days, me))
         e = me["e"]
+        start = e - timedelta(weeks=TREND_WEEKS)
+        return peer_themes.weeks_from(
+            self._theme_week_counts(keys, start, e, live=e == as_of),
+            keys,
+            start=start,
+            e=e,
+            return_lag_days=self.policy.return_lag_days,
+        )
+
+    def _theme_counts(
+        self, keys: pl.DataFrame, e: date, window_days: int, *, live: bool
+    ) -> pl.DataFrame:
+        """Window theme counts of ``keys`` at ``e``. For a ``live`` offer (``e`` the as-of
+        day) those of every offer, computed once per (data version, day, window), so the
+        offer detail and the peer-group view of one row click, and the next clicks, share
+        them; a deleted listing's (``e`` its deletion day) only its group's."""
+        if not live:
+            return self._theme_query(peer_themes.window_counts, keys, e=e, window_days=window_days)
+
+        def build() -> pl.DataFrame:
+            return self._theme_query(
+                peer_themes.window_counts, self._all_keys(), e=e, window_days=window_days
+            )
+
+        key = ("theme_counts", self.data_version(), e, window_days)
+        return self._memo(key, build, self._orders, self.orders_size)
+
+    def _theme_week_counts(
+        self, keys: pl.DataFrame, start: date, e: date, *, live: bool
+    ) -> pl.DataFrame:
+        """Weekly theme counts of ``keys`` (as ``_theme_counts``, once per version and day)."""
+        if not live:
+            return self._theme_query(peer_themes.week_counts, keys, start=start, e=e)
+
+        def build() -> pl.DataFrame:
+            return self._theme_query(peer_themes.week_counts, self._all_keys(), start=start, e=e)
+
+        key = ("theme_week_counts", self.data_version(), start, e)
+        return self._memo(key, build, self._orders, self.orders_size)
+
+    def _theme_query(self, query, keys: pl.DataFrame, **params) -> pl.DataFrame:
         cur = self.cursor()
         try:
-            return peer_themes.theme_weeks(
-                cur,
-                (seller_id, sku),
-                peers,
-                start=e - timedelta(weeks=TREND_WEEKS),
-                e=e,
-                return_lag_days=self.policy.return_lag_days,
-            )
+            return query(cur, keys, **params)
         finally:
             cur.close()
+
+    def _all_keys(self) -> pl.DataFrame:
+        def build() -> pl.DataFrame:
+            cur = self.cursor()
+            try:
+                return cur.sql("SELECT seller_id, sku FROM offers").pl()
+            finally:
+                cur.close()
+
+        return self._memo(("keys", self.data_version()), build, self._orders, self.orders_size)
 
     def theme_examples(
         self,
@@ -862,11 +919,18 @@ class VocService:
             keys = self._peer_keys(as_of, window_days, me, include_self=True).join(
                 visible, on=["seller_id", "sku"]
             )
-        cur = self.cursor()
-        try:
-            return peer_themes.theme_examples(cur, keys, e=me["e"], window_days=window_days)
-        finally:
-            cur.close()
+
+        def build() -> pl.DataFrame:
+            cur = self.cursor()
+            try:
+                return peer_themes.theme_examples(cur, keys, e=me["e"], window_days=window_days)
+            finally:
+                cur.close()
+
+        # kept per set of offers: the offers of one peer group share the group's examples
+        shown = tuple(sorted(zip(keys["seller_id"], keys["sku"], strict=True)))
+        key = ("examples", self.data_version(), me["e"], window_days, hash(shown), shown)
+        return self._memo(key, build, self._examples, self.examples_size)
 
     # --- comments ----------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import polars as pl
 import pytest
 
+from engine import peer_themes
 from engine.health import Viewer
 from engine.service import VocService
 from tests.engine.builders import build, event, offer, order
@@ -254,3 +255,30 @@ def test_the_most_said_phrases_are_those_that_decided_the_themes():
     manager = svc.theme_examples(Viewer("category_manager"), T, 90, "S1", "A", group=True)
     both = [c for c in [*own, *theirs] if classify_explained(None, c)[1] == theme]
     assert manager.filter(pl.col("theme") == theme).row(0, named=True)["phrases"] == said(both)
+
+
+def test_the_service_shares_and_weeks_equal_the_direct_queries(service, demo_con):
+    """The service answers from counts of every offer kept per as-of day; they must equal
+    the queries over just the offer and its peers (live offers and deleted listings)."""
+    from engine.health import MARKETPLACE
+    from engine.service import TREND_WEEKS
+
+    day = service.latest_day()
+    frame = service.offers(MARKETPLACE, day, 90)
+    picks = pl.concat(
+        [
+            frame.filter(pl.col("ncx_orders") > 3).head(4),
+            frame.filter(pl.col("deleted_at").is_not_null()).head(2),
+        ]
+    )
+    assert picks.height >= 5
+    for me in picks.iter_rows(named=True):
+        key = (me["seller_id"], me["sku"])
+        peers = service._peer_keys(day, 90, me)
+        direct = peer_themes.theme_shares(demo_con, key, peers, e=me["e"], window_days=90)
+        assert service.theme_shares(MARKETPLACE, day, 90, *key).equals(direct)
+        weeks = peer_themes.theme_weeks(
+            demo_con, key, peers, start=me["e"] - timedelta(weeks=TREND_WEEKS), e=me["e"],
+            return_lag_days=service.policy.return_lag_days,
+        )  # fmt: skip
+        assert service.theme_weeks(MARKETPLACE, day, 90, *key).equals(weeks)
