@@ -366,3 +366,39 @@ def _find(node, cid):
             if found is not None:
                 return found
     return None
+
+
+def _upload(c: DashHTTP, seller: str) -> tuple[int, dict]:
+    boundary = "----voc-test-boundary"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="seller"\r\n\r\n{seller}\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="x.csv"\r\n'
+        f"Content-Type: text/csv\r\n\r\nnot,a,report\r\n--{boundary}--\r\n"
+    ).encode()
+    headers = {
+        "Content-Type": f"multipart/form-data; boundary={boundary}",
+        "X-CSRFToken": c.cookie("_csrf_token") or "",
+    }
+    answer = c.request("POST", "/upload", body, headers)
+    return answer.status, answer.json() if answer.body.startswith(b"{") else {}
+
+
+def test_uploads_go_to_the_sellers_own_data_only(server):
+    url, _ = server
+    seller = client(url, "alice")
+    seller.load()
+    status, answer = _upload(seller, DANA)
+    assert status == 403 and "own reports" in answer["error"]
+    cm = client(url, "carol")
+    cm.load()
+    status, answer = _upload(cm, "")
+    assert status == 403 and "category manager" in answer["error"]
+    status, answer = _upload(seller, ALICE)  # her own: accepted (the import then fails)
+    assert status == 200 and answer["seller"] == ALICE and answer["job"]
+    # her job is hers: another user following its id learns nothing
+    other = client(url, "dana")
+    other.load()
+    c_job = (ID.IMPORT_JOB, "data")
+    other.values[c_job] = answer["job"]
+    answers = other.fire(other.set(ID.IMPORT_POLL, "n_intervals", 1))
+    assert answers and all("x.csv" not in a.text for a in answers)

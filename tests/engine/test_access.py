@@ -174,3 +174,18 @@ def test_the_weekly_peer_band_needs_5_offers():
     assert trend["peer_p25"].is_null().all() and trend["peer_p75"].is_null().all()
     wider = _store(sellers=1, offers_each=6).trend(MARKETPLACE, DAY, 90, "S0", "K0-0")
     assert wider["peer_p25"].is_not_null().any()
+
+
+def test_an_import_job_is_followed_only_by_who_started_it(tmp_path):
+    import json as _json
+
+    from engine.jobs import ImportJobs
+
+    jobs = ImportJobs(tmp_path)
+    jobs.folder.mkdir(parents=True)
+    state = {"state": "done", "files": ["orders.txt"], "owner": "ann", "pid": 1}
+    (jobs.folder / "0123456789abcdef.json").write_text(_json.dumps(state))
+    assert jobs.status("0123456789abcdef", "ann")["files"] == ["orders.txt"]
+    assert jobs.status("0123456789abcdef", "bob") is None
+    assert jobs.status("0123456789abcdef", None) is None  # demo mode: not a signed-in job
+    assert jobs.status("../../etc/passwd", "ann") is None
