@@ -782,6 +782,13 @@ class VocService:
             )
         return peers.select("seller_id", "sku")
 
+    def _visible_peers(self, viewer: Viewer, as_of: date, window_days: int, me: dict):
+        """The peers whose aggregates the viewer may see: none for a seller whose group
+        holds too few other sellers (``withhold_small_peer_groups``)."""
+        if viewer.kind == "seller" and _withheld(me):
+            return pl.DataFrame(schema={"seller_id": pl.String, "sku": pl.String})
+        return self._peer_keys(as_of, window_days, me)
+
     def _weeks(self, keys: pl.DataFrame, start: date, e: date) -> pl.DataFrame:
         """Weekly orders and NCX orders (as known on ``e``) of ``keys`` from ``start`` to ``e``."""
         cur = self.cursor()
@@ -823,7 +830,9 @@ class VocService:
         me = self.offer(viewer, as_of, window_days, seller_id, sku)
         if me is None:
             return pl.DataFrame()
-        keys = peer_themes._keys((seller_id, sku), self._peer_keys(as_of, window_days, me))
+        keys = peer_themes._keys(
+            (seller_id, sku), self._visible_peers(viewer, as_of, window_days, me)
+        )
         counts = self._theme_counts(keys, me["e"], window_days, live=me["e"] == as_of)
         return peer_themes.shares_from(counts, keys)
 
@@ -836,7 +845,9 @@ class VocService:
         me = self.offer(viewer, as_of, window_days, seller_id, sku)
         if me is None:
             return pl.DataFrame()
-        keys = peer_themes._keys((seller_id, sku), self._peer_keys(as_of, window_days, me))
+        keys = peer_themes._keys(
+            (seller_id, sku), self._visible_peers(viewer, as_of, window_days, me)
+        )
         e = me["e"]
         start = e - timedelta(weeks=TREND_WEEKS)
         return peer_themes.weeks_from(

@@ -251,8 +251,11 @@ def test_forged_offer_sort_rows_and_categories_are_refused_and_logged_once(serve
     for request in bad_rows:
         answers = c.fire(c.set(ID.GRID, "getRowsRequest", request))
         assert answers and all("Not shown" in a.text for a in answers), request
+    for report in (f"/report?view={DANA}", "/report?view=cm", "/report?view=cm&cats=Baby"):
+        answer = c.get(report, accept="text/html")
+        assert answer.status == 403 and other not in answer.text, report
     text = log.read_text()
-    assert text.count("refused") - before >= len(cases) + len(bad_rows)
+    assert text.count("refused") - before >= len(cases) + len(bad_rows) + 3
     assert marker not in text and "z" * 100 not in text  # the payload is never echoed
 
 

@@ -156,6 +156,9 @@ def test_a_seller_sees_no_peer_figures_of_a_group_with_fewer_than_5_other_seller
     trend = svc.trend(Viewer("seller", "S1"), DAY, 90, "S1", "K1-0")
     assert not trend.is_empty() and trend["peer_rate"].is_null().all()
     assert trend["peer_p25"].is_null().all()
+    shares = svc.theme_shares(Viewer("seller", "S1"), DAY, 90, "S1", "K1-0")
+    assert not shares.is_empty() and shares["peer_ncx"].sum() == 0  # no peers' mix either
+    assert svc.theme_shares(Viewer("category_manager"), DAY, 90, "S1", "K1-0")["peer_ncx"].sum() > 0
 
 
 def test_a_seller_sees_peer_figures_of_a_group_with_5_other_sellers():
