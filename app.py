@@ -26,7 +26,7 @@ from engine.pipeline import DEFAULT_SELLER
 from engine.report import EVENT_COLUMNS
 
 
-def create_app(store_root: Path):
+def create_app(store_root: Path, *, warm: bool = False):
     """The Dash app over read-only connections to the store folder's live generation, with
     sign-in when the store has users (``serving``). ``SignInConfigError`` when it has
     users and no ``VOC_SECRET_KEY``."""
@@ -91,6 +91,8 @@ def create_app(store_root: Path):
     # requests come at once: one would find the script paths not registered yet (500s).
     # Setting up now, before the first request, closes that race.
     app._setup_server()  # noqa: SLF001
+    if warm:
+        service.warm()  # the first requests of a fresh worker as fast as the later ones
     return app
 
 

@@ -196,15 +196,28 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def sample_memory(master: int, until: float, peaks: dict) -> None:
+    """Peak RSS (MB) per worker pid in ``peaks``; their CPU seconds under ``("cpu", pid)``."""
     while time.time() < until:
         for pid in worker_pids(master):
             peaks[pid] = max(peaks.get(pid, 0.0), rss_mb(pid))
+            peaks[("cpu", pid)] = cpu_s(pid)
         time.sleep(0.25)
 
 
 def run_load(url, people, seconds, master, seed) -> tuple[Stats, dict]:
     stats, peaks = Stats(), {}
+    cpu0 = {pid: cpu_s(pid) for pid in worker_pids(master)}
+    own0 = sum(os.times()[:2])
     until = time.time() + seconds
     threads = [
         threading.Thread(target=person, args=(url, n, r, until, stats, seed + i), daemon=True)
@@ -217,6 +230,10 @@ def run_load(url, people, seconds, master, seed) -> tuple[Stats, dict]:
     for t in threads:
         t.join(timeout=seconds + 120)
     sampler.join()
+    peaks["server_cpu"] = sum(
+        v - cpu0.get(k[1], 0.0) for k, v in peaks.items() if isinstance(k, tuple)
+    )
+    peaks["client_cpu"] = sum(os.times()[:2]) - own0
     return stats, peaks
 
 
@@ -247,9 +264,19 @@ def table(stats: Stats, peaks: dict, seconds: float) -> str:
     )
     lines.append(
         "peak RSS per worker: "
-        + ", ".join(f"pid {p}: {mb:.0f} MB" for p, mb in sorted(peaks.items()))
+        + ", ".join(f"pid {p}: {mb:.0f} MB" for p, mb in sorted(_rss(peaks).items()))
     )
+    if "server_cpu" in peaks:
+        lines.append(
+            f"CPU seconds: server workers {peaks['server_cpu']:.0f}, the simulated users "
+            f"(this process) {peaks['client_cpu']:.0f}, over {seconds:.0f} s on "
+            f"{os.cpu_count()} cores"
+        )
     return "\n".join(lines)
+
+
+def _rss(peaks: dict) -> dict:
+    return {k: v for k, v in peaks.items() if isinstance(k, int)}
 
 
 def store_fingerprint(folder: Path) -> dict:
@@ -352,7 +379,7 @@ def fault_run(url, people, seconds, master, store, seed) -> str:
     )
     out.append(
         "peak RSS per worker: "
-        + ", ".join(f"pid {p}: {mb:.0f} MB" for p, mb in sorted(peaks.items()))
+        + ", ".join(f"pid {p}: {mb:.0f} MB" for p, mb in sorted(_rss(peaks).items()))
     )
     ok = same and running and again.returncode == 0 and not later
     return "\n".join(out), ok

@@ -372,6 +372,17 @@ class VocService:
         except duckdb.Error:  # e.g. the connection closed at shutdown: the click builds it
             log.debug("trend index prefetch for %s failed", e, exc_info=True)
 
+    def warm(self, window_days: int = 90) -> None:
+        """Compute what the first page views of the default day and window read (every
+        offer's health, the trend index, the theme counts), so that the first requests
+        a fresh server process answers are as fast as the later ones."""
+        day = self.latest_day()
+        self.all_health(day, window_days)
+        self._weekly_index(day)
+        keys = self._all_keys()
+        self._theme_counts(keys, day, window_days, live=True)
+        self._theme_week_counts(keys, day - timedelta(weeks=TREND_WEEKS), day, live=True)
+
     def _compute_health(self, version: int, as_of: date, window_days: int) -> pl.DataFrame:
         with self._lock:
             if version not in self._deleted:
@@ -830,11 +841,16 @@ class VocService:
         me = self.offer(viewer, as_of, window_days, seller_id, sku)
         if me is None:
             return pl.DataFrame()
-        keys = peer_themes._keys(
-            (seller_id, sku), self._visible_peers(viewer, as_of, window_days, me)
-        )
-        counts = self._theme_counts(keys, me["e"], window_days, live=me["e"] == as_of)
-        return peer_themes.shares_from(counts, keys)
+
+        def build() -> pl.DataFrame:
+            keys = peer_themes._keys(
+                (seller_id, sku), self._visible_peers(viewer, as_of, window_days, me)
+            )
+            counts = self._theme_counts(keys, me["e"], window_days, live=me["e"] == as_of)
+            return peer_themes.shares_from(counts, keys)
+
+        return self._memo(self._theme_key("shares", viewer, as_of, window_days, me), build,
+                          self._examples, self.examples_size)  # fmt: skip
 
     def theme_weeks(
         self, viewer: Viewer, as_of: date, window_days: int, seller_id: str, sku: str
@@ -845,18 +861,29 @@ class VocService:
         me = self.offer(viewer, as_of, window_days, seller_id, sku)
         if me is None:
             return pl.DataFrame()
-        keys = peer_themes._keys(
-            (seller_id, sku), self._visible_peers(viewer, as_of, window_days, me)
-        )
-        e = me["e"]
-        start = e - timedelta(weeks=TREND_WEEKS)
-        return peer_themes.weeks_from(
-            self._theme_week_counts(keys, start, e, live=e == as_of),
-            keys,
-            start=start,
-            e=e,
-            return_lag_days=self.policy.return_lag_days,
-        )
+
+        def build() -> pl.DataFrame:
+            keys = peer_themes._keys(
+                (seller_id, sku), self._visible_peers(viewer, as_of, window_days, me)
+            )
+            e = me["e"]
+            start = e - timedelta(weeks=TREND_WEEKS)
+            return peer_themes.weeks_from(
+                self._theme_week_counts(keys, start, e, live=e == as_of),
+                keys,
+                start=start,
+                e=e,
+                return_lag_days=self.policy.return_lag_days,
+            )
+
+        return self._memo(self._theme_key("weeks", viewer, as_of, window_days, me), build,
+                          self._examples, self.examples_size)  # fmt: skip
+
+    def _theme_key(self, what: str, viewer: Viewer, as_of: date, window_days: int, me: dict):
+        """A cache key of an offer's theme views: the offer and day, and whether its peers
+        are withheld from this viewer (the only way the viewer changes them)."""
+        hidden = viewer.kind == "seller" and _withheld(me)
+        return (what, self.data_version(), as_of, window_days, me["seller_id"], me["sku"], hidden)
 
     def _theme_counts(
         self, keys: pl.DataFrame, e: date, window_days: int, *, live: bool

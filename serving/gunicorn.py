@@ -34,7 +34,7 @@ class VocServer(BaseApplication):
     def load(self):
         from app import create_app
 
-        return create_app(self.store_root).server
+        return create_app(self.store_root, warm=True).server
 
 
 def options(host: str, port: int, workers: int, threads: int = DEFAULT_THREADS) -> dict:

@@ -168,6 +168,8 @@ def test_a_seller_sees_peer_figures_of_a_group_with_5_other_sellers():
     assert not seller["explanation"].str.contains("withheld").any()
     trend = svc.trend(Viewer("seller", "S1"), DAY, 90, "S1", "K1-0")
     assert trend["peer_p25"].is_not_null().any()  # 23 peers: a band
+    shares = svc.theme_shares(Viewer("seller", "S1"), DAY, 90, "S1", "K1-0")
+    assert shares["peer_ncx"].sum() > 0  # the peers' theme mix, as an aggregate
 
 
 def test_the_weekly_peer_band_needs_5_offers():

@@ -91,7 +91,10 @@ def test_shares_count_ncx_orders_by_first_counted_theme_and_sum_to_one(three_off
 def test_a_seller_gets_shares_of_their_own_offer_only(three_offers):
     seller = Viewer("seller", "S1")
     mine = three_offers.theme_shares(seller, T, 90, "S1", "A")
-    assert mine.height > 0 and mine["peer_ncx"].sum() == 3  # peers only as aggregates
+    # three sellers: the group lacks 5 other sellers, so a seller gets no peers' mix
+    # (DESIGN.md 6); the marketplace view has it
+    assert mine.height > 0 and mine["peer_ncx"].sum() == 0
+    assert three_offers.theme_shares(Viewer(), T, 90, "S1", "A")["peer_ncx"].sum() == 3
     assert three_offers.theme_shares(seller, T, 90, "S2", "B").is_empty()
     assert three_offers.theme_weeks(seller, T, 90, "S2", "B").is_empty()
     other_category = Viewer("category_manager", categories=("Garden",))
@@ -217,9 +220,10 @@ def test_a_seller_reads_only_their_own_comments_in_the_group_a_manager_the_group
     assert row["comments"] == 4
     assert row["examples"][0]["comment"] == "<b>Broke</b> & smoked"  # as written, newest
     assert commented.theme_examples(Viewer("seller", "S1"), T, 90, "S2", "B").is_empty()
-    # the peers' shares stay visible to the seller, as aggregates
+    # the peers' shares: withheld from the seller of a group without 5 other sellers
     shares = commented.theme_shares(Viewer("seller", "S1"), T, 90, "S1", "A")
-    assert shares["peer_ncx"].sum() == 1
+    assert shares["peer_ncx"].sum() == 0
+    assert commented.theme_shares(Viewer(), T, 90, "S1", "A")["peer_ncx"].sum() == 1
 
 
 def test_the_most_said_phrases_are_those_that_decided_the_themes():
