@@ -393,6 +393,7 @@ def main(argv=None) -> int:
     p.add_argument("--seconds", type=float, default=60)
     p.add_argument("--fault-seconds", type=float, default=30)
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--threads", type=int, default=4, help="requests per worker at a time")
     p.add_argument("--seed", type=int, default=7)
     args = p.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="voc-load-") as tmp:
@@ -404,7 +405,7 @@ def main(argv=None) -> int:
         env = {**os.environ, "VOC_SECRET_KEY": SECRET}
         server = subprocess.Popen(
             [sys.executable, "app.py", "--store", str(store), "serve", "--workers", str(args.workers),
-             "--port", str(port)],
+             "--threads", str(args.threads), "--port", str(port)],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         url = f"http://127.0.0.1:{port}"
@@ -417,7 +418,7 @@ def main(argv=None) -> int:
                     time.sleep(0.2)
             load0 = os.getloadavg()
             print(f"load average before: {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f}; "
-                  f"{os.cpu_count()} cores; {args.workers} workers x 4 threads", flush=True)  # fmt: skip
+                  f"{os.cpu_count()} cores; {args.workers} workers x {args.threads} threads", flush=True)  # fmt: skip
             stats, peaks = run_load(url, people, args.seconds, server.pid, args.seed)
             load1 = os.getloadavg()
             print(f"\n## {args.users} users for {args.seconds:.0f} s (load average at the end "

@@ -244,6 +244,60 @@ def theme_examples(
     return found if found.height else _empty_examples()
 
 
+def offer_examples(
+    con: duckdb.DuckDBPyConnection, *, e: date, window_days: int, examples: int = 2
+) -> pl.DataFrame:
+    """Every offer's example comments per theme in ``[e - window_days + 1, e]``
+    (theme_examples_offers.sql), for ``examples_from`` to combine for any set of offers."""
+    return con.sql(
+        sql.load("theme_examples_offers"),
+        params={"start": e - timedelta(days=window_days - 1), "e": e, "examples": examples},
+    ).pl()
+
+
+def examples_from(
+    per_offer: pl.DataFrame, offers: pl.DataFrame, *, examples: int = 2, phrases: int = 3
+) -> pl.DataFrame:
+    """``theme_examples`` of ``offers`` (seller_id, sku) from ``offer_examples``: per
+    theme the comments summed, the newest ``examples`` of all the offers' newest, and the
+    ``phrases`` phrases that decided most comments in all (ties alphabetical)."""
+    frame = per_offer.join(offers.select("seller_id", "sku").unique(), on=["seller_id", "sku"])
+    if frame.is_empty():
+        return _empty_examples()
+    counts = frame.group_by("theme").agg(pl.col("comments").sum())
+    newest = (
+        frame.select("theme", "examples")
+        .explode("examples")
+        .unnest("examples")
+        .sort(["theme", "event_date", "feedback_id"], descending=[False, True, False])
+        .group_by("theme", maintain_order=True)
+        .head(examples)
+        .group_by("theme", maintain_order=True)
+        .agg(examples=pl.struct("event_day", "seller_id", "sku", "comment"))
+    )
+    said = (
+        frame.select("theme", "phrases")
+        .explode("phrases")
+        .drop_nulls("phrases")
+        .unnest("phrases")
+        .group_by("theme", "phrase")
+        .agg(pl.col("comments").sum())
+        .sort(["theme", "comments", "phrase"], descending=[False, True, False])
+        .group_by("theme", maintain_order=True)
+        .head(phrases)
+        .group_by("theme", maintain_order=True)
+        .agg(phrases=pl.struct("phrase", "comments"))
+    )
+    empty = pl.lit([], dtype=_empty_examples().schema["phrases"])
+    return (
+        counts.join(newest, on="theme", how="left")
+        .join(said, on="theme", how="left")
+        .with_columns(pl.col("phrases").fill_null(empty))
+        .sort("theme")
+        .select("theme", "comments", "examples", "phrases")
+    )
+
+
 def _empty_examples() -> pl.DataFrame:
     example = pl.Struct(
         {"event_day": pl.Date, "seller_id": pl.String, "sku": pl.String, "comment": pl.String}

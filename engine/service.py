@@ -382,6 +382,7 @@ class VocService:
         keys = self._all_keys()
         self._theme_counts(keys, day, window_days, live=True)
         self._theme_week_counts(keys, day - timedelta(weeks=TREND_WEEKS), day, live=True)
+        self._offer_examples(day, window_days)
 
     def _compute_health(self, version: int, as_of: date, window_days: int) -> pl.DataFrame:
         with self._lock:
@@ -957,18 +958,27 @@ class VocService:
             keys = self._peer_keys(as_of, window_days, me, include_self=True).join(
                 visible, on=["seller_id", "sku"]
             )
+        if me["e"] == as_of:  # a live offer: from every offer's, kept per day and window
+            return peer_themes.examples_from(self._offer_examples(as_of, window_days), keys)
+        cur = self.cursor()  # a deleted listing, at its deletion day
+        try:
+            return peer_themes.theme_examples(cur, keys, e=me["e"], window_days=window_days)
+        finally:
+            cur.close()
+
+    def _offer_examples(self, e: date, window_days: int) -> pl.DataFrame:
+        """Every offer's example comments per theme (``peer_themes.offer_examples``), once
+        per (data version, day, window)."""
 
         def build() -> pl.DataFrame:
             cur = self.cursor()
             try:
-                return peer_themes.theme_examples(cur, keys, e=me["e"], window_days=window_days)
+                return peer_themes.offer_examples(cur, e=e, window_days=window_days)
             finally:
                 cur.close()
 
-        # kept per set of offers: the offers of one peer group share the group's examples
-        shown = tuple(sorted(zip(keys["seller_id"], keys["sku"], strict=True)))
-        key = ("examples", self.data_version(), me["e"], window_days, hash(shown), shown)
-        return self._memo(key, build, self._examples, self.examples_size)
+        key = ("offer_examples", self.data_version(), e, window_days)
+        return self._memo(key, build, self._orders, self.orders_size)
 
     # --- comments ----------------------------------------------------------------------
 

@@ -286,3 +286,21 @@ def test_the_service_shares_and_weeks_equal_the_direct_queries(service, demo_con
             return_lag_days=service.policy.return_lag_days,
         )  # fmt: skip
         assert service.theme_weeks(MARKETPLACE, day, 90, *key).equals(weeks)
+
+
+def test_the_service_examples_equal_the_direct_query(service, demo_con):
+    """Examples combined from every offer's (kept per day) equal the query over the set."""
+    from engine.health import MARKETPLACE
+
+    day = service.latest_day()
+    frame = service.offers(MARKETPLACE, day, 90)
+    picks = frame.filter(pl.col("ncx_orders") > 2).head(6)
+    for me in picks.iter_rows(named=True):
+        key = (me["seller_id"], me["sku"])
+        group = service._peer_keys(day, 90, me, include_self=True)
+        for keys, as_group in ((pl.DataFrame({"seller_id": [key[0]], "sku": [key[1]]}), False),
+                               (group, True)):  # fmt: skip
+            direct = peer_themes.theme_examples(demo_con, keys, e=day, window_days=90)
+            got = service.theme_examples(MARKETPLACE, day, 90, *key, group=as_group)
+            assert got.equals(direct), (key, as_group)
+            assert got.height > 0
