@@ -116,7 +116,9 @@ def problems(answers) -> list[str]:
     return out
 
 
-def person(url: str, name: str, role: str, until: float, stats: Stats, seed: int) -> None:
+def person(
+    url: str, name: str, role: str, until: float, stats: Stats, seed: int, think=THINK_S
+) -> None:
     rng = random.Random(seed)
     c = DashHTTP(url, timeout=60, parallel=6)  # a browser's connections per host
     c.record = False
@@ -175,7 +177,7 @@ def person(url: str, name: str, role: str, until: float, stats: Stats, seed: int
             stats.add(kind, role, time.perf_counter() - start, len(answers), problems(answers))
         except OSError as err:
             stats.add(kind, role, time.perf_counter() - start, 1, [f"{kind}: {err}"])
-        time.sleep(rng.uniform(*THINK_S))  # a person reads what the page shows
+        time.sleep(rng.uniform(*think))  # a person reads what the page shows
 
 
 def worker_pids(master: int) -> list[int]:
@@ -214,13 +216,15 @@ def sample_memory(master: int, until: float, peaks: dict) -> None:
         time.sleep(0.25)
 
 
-def run_load(url, people, seconds, master, seed) -> tuple[Stats, dict]:
+def run_load(url, people, seconds, master, seed, think=THINK_S) -> tuple[Stats, dict]:
     stats, peaks = Stats(), {}
     cpu0 = {pid: cpu_s(pid) for pid in worker_pids(master)}
     own0 = sum(os.times()[:2])
     until = time.time() + seconds
     threads = [
-        threading.Thread(target=person, args=(url, n, r, until, stats, seed + i), daemon=True)
+        threading.Thread(
+            target=person, args=(url, n, r, until, stats, seed + i, think), daemon=True
+        )
         for i, (n, r) in enumerate(people)
     ]
     sampler = threading.Thread(target=sample_memory, args=(master, until + 2, peaks), daemon=True)
@@ -395,6 +399,12 @@ def main(argv=None) -> int:
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--threads", type=int, default=4, help="requests per worker at a time")
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument(
+        "--think",
+        default=f"{THINK_S[0]},{THINK_S[1]}",
+        metavar="MIN,MAX",
+        help="seconds a person reads between interactions, uniform (default %(default)s)",
+    )
     args = p.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="voc-load-") as tmp:
         store = Path(tmp) / "store"
@@ -419,9 +429,11 @@ def main(argv=None) -> int:
             load0 = os.getloadavg()
             print(f"load average before: {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f}; "
                   f"{os.cpu_count()} cores; {args.workers} workers x {args.threads} threads", flush=True)  # fmt: skip
-            stats, peaks = run_load(url, people, args.seconds, server.pid, args.seed)
+            think = tuple(float(x) for x in args.think.split(","))
+            stats, peaks = run_load(url, people, args.seconds, server.pid, args.seed, think)
             load1 = os.getloadavg()
-            print(f"\n## {args.users} users for {args.seconds:.0f} s (load average at the end "
+            print(f"\n## {args.users} users for {args.seconds:.0f} s, {think[0]:g}-{think[1]:g} s "
+                  "between interactions (load average at the end "
                   f"{load1[0]:.2f} {load1[1]:.2f} {load1[2]:.2f})\n")  # fmt: skip
             print(table(stats, peaks, args.seconds))
             print(f"\n## Faults under the same load ({args.fault_seconds:.0f} s)\n")

@@ -62,9 +62,14 @@ def data(signin_store) -> dict:
         skus = con.execute("SELECT seller_id, sku FROM offers").fetchall()
         orders = con.execute("SELECT DISTINCT seller_id, order_id FROM orders").fetchall()
         cats = con.execute("SELECT seller_id, sku, category FROM offers").fetchall()
+        comments = con.execute(
+            "SELECT DISTINCT seller_id, comment FROM feedback WHERE length(trim(comment)) > 0"
+        ).fetchall()
     finally:
         con.close()
-    out: dict = {"skus": {}, "orders": {}, "category": {}}
+    out: dict = {"skus": {}, "orders": {}, "category": {}, "comments": {}}
+    for seller, comment in comments:
+        out["comments"].setdefault(seller, set()).add(comment)
     for seller, sku in skus:
         out["skus"].setdefault(seller, set()).add(sku)
     for seller, order in orders:
@@ -86,9 +91,34 @@ def tokens(text: str) -> set[str]:
     return set(re.findall(r"[A-Za-z0-9][A-Za-z0-9\-]+", text))
 
 
+def strings(texts: list[str]) -> set[str]:
+    """Every string value in the JSON answers among ``texts``."""
+    out: set[str] = set()
+
+    def walk(node) -> None:
+        if isinstance(node, str):
+            out.add(node)
+        elif isinstance(node, dict):
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    for text in texts:
+        try:
+            walk(json.loads(text))
+        except ValueError:
+            continue
+    return out
+
+
 def leaks(texts: list[str], data: dict, own: str) -> list[str]:
-    """Other sellers' SKUs (not also this seller's), order ids and names in ``texts``."""
+    """Other sellers' SKUs (not also this seller's), order ids, names and comments (not
+    also written to this seller) in ``texts``."""
     found = set().union(*(tokens(t) for t in texts))
+    values = strings(texts)
+    mine_comments = data["comments"].get(own, set())
     mine_skus = data["skus"].get(own, set())
     mine_orders = data["orders"].get(own, set())
     bad: set[str] = set()
@@ -97,6 +127,7 @@ def leaks(texts: list[str], data: dict, own: str) -> list[str]:
             continue
         bad |= (skus - mine_skus) & found
         bad |= (data["orders"].get(seller, set()) - mine_orders) & found
+        bad |= (data["comments"].get(seller, set()) - mine_comments) & values
         if seller in found:
             bad.add(seller)
     joined = "\n".join(texts)
@@ -190,6 +221,7 @@ def test_a_signed_in_seller_receives_nothing_of_another_seller(server, data):
     assert not leaks(texts, data, ALICE)
     joined = "\n".join(texts)
     assert sorted(data["skus"][ALICE])[0] in joined  # the page did show her offers
+    assert strings(texts) & data["comments"][ALICE]  # and her comments
     assert sum(a.status == 200 for a in c.answers) > 20
     layout = c.get("/_dash-layout").json()
     options = _find(layout, ID.VIEW_AS)["options"]
@@ -405,3 +437,26 @@ def test_uploads_go_to_the_sellers_own_data_only(server):
     other.values[c_job] = answer["job"]
     answers = other.fire(other.set(ID.IMPORT_POLL, "n_intervals", 1))
     assert answers and all("x.csv" not in a.text for a in answers)
+
+
+def test_an_import_while_serving_is_seen_by_every_worker(server, signin_store, tmp_path):
+    """Last in this module: it adds a seller to the module's store."""
+    url, _ = server
+    reports = tmp_path / "reports"
+    assert subprocess.run(
+        [sys.executable, "app.py", "demo", "--amazon-reports", str(reports)],
+        cwd=ROOT, capture_output=True, timeout=300,
+    ).returncode == 0  # fmt: skip
+    admin = client(url, "root")
+    before = admin.get("/_dash-layout").text
+    assert "S-NEWCOMER" not in before
+    done = subprocess.run(
+        [sys.executable, "app.py", "--store", str(signin_store), "import",
+         *map(str, sorted(reports.iterdir())), "--seller", "S-NEWCOMER"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    # two workers: each of a dozen new requests sees the new data, whichever answers
+    for _ in range(12):
+        fresh = client(url, "root")
+        assert "S-NEWCOMER" in fresh.get("/_dash-layout").text
