@@ -225,17 +225,19 @@ class VocService:
 
     def sellers(self) -> list[str]:
         """Every seller id of the data, sorted (kept per data version)."""
+        return self._values("sellers", "SELECT DISTINCT seller_id FROM offers ORDER BY 1")
 
-        def build() -> list[str]:
+    def _values(self, name: str, query: str) -> list:
+        """The first column of a parameterless query, kept per data version."""
+
+        def build() -> list:
             cur = self.cursor()
             try:
-                rows = cur.execute("SELECT DISTINCT seller_id FROM offers ORDER BY 1").fetchall()
-                return [r[0] for r in rows]
+                return [r[0] for r in cur.execute(query).fetchall()]
             finally:
                 cur.close()
 
-        key = ("sellers", self.data_version())
-        return list(self._memo(key, build, self._orders, self.orders_size))
+        return list(self._memo((name, self.data_version()), build, self._orders, self.orders_size))
 
     # --- who may see what (engine.access): the viewer of a request, built here ---------
 
@@ -288,19 +290,10 @@ class VocService:
 
     def categories(self) -> list[str]:
         """Every category of the data, sorted (kept per data version)."""
-
-        def build() -> list[str]:
-            cur = self.cursor()
-            try:
-                rows = cur.execute(
-                    "SELECT DISTINCT category FROM offers WHERE category IS NOT NULL ORDER BY 1"
-                ).fetchall()
-                return [r[0] for r in rows]
-            finally:
-                cur.close()
-
-        key = ("categories", self.data_version())
-        return list(self._memo(key, build, self._orders, self.orders_size))
+        return self._values(
+            "categories",
+            "SELECT DISTINCT category FROM offers WHERE category IS NOT NULL ORDER BY 1",
+        )
 
     def subcategories(self, categories: tuple[str, ...] = ()) -> list[str]:
         """Subcategories, of ``categories`` when given."""

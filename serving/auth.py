@@ -150,7 +150,8 @@ def install(server, users: Users) -> None:
         if not users.any():
             return redirect("/", 303)
         next_path = request.form.get("next") or request.args.get("next", "")
-        return _login_page(_csrf(session), next_path, message)
+        name = request.form.get("username", "") if request.method == "POST" else ""
+        return _login_page(_csrf(session), next_path, message, name)
 
     def logout():
         session.clear()
@@ -230,7 +231,8 @@ def _plain(status: int, text: str):
     return Response(text + "\n", status=status, mimetype="text/plain")
 
 
-def _login_page(csrf: str, next_path: str, message: str) -> str:
+def _login_page(csrf: str, next_path: str, message: str, name: str = "") -> str:
+    """The sign-in form; after a wrong password it keeps the name and focuses the password."""
     esc = html.escape
     alert = (
         f'<div class="alert alert-danger py-2" role="alert">{esc(message)}</div>' if message else ""
@@ -251,9 +253,10 @@ def _login_page(csrf: str, next_path: str, message: str) -> str:
 <input type="hidden" name="csrf_token" value="{esc(csrf)}">
 <input type="hidden" name="next" value="{esc(_local(next_path))}">
 <div class="mb-2"><label class="form-label small fw-semibold" for="username">User name</label>
-<input class="form-control" id="username" name="username" autocomplete="username" required autofocus></div>
+<input class="form-control" id="username" name="username" autocomplete="username" required
+ value="{esc(name[:64])}"{"" if name else " autofocus"}></div>
 <div class="mb-3"><label class="form-label small fw-semibold" for="password">Password</label>
-<input class="form-control" id="password" name="password" type="password" autocomplete="current-password" required></div>
+<input class="form-control" id="password" name="password" type="password" autocomplete="current-password" required{" autofocus" if name else ""}></div>
 <button class="btn btn-dark w-100" type="submit">Sign in</button>
 </form>
 </main></body></html>"""

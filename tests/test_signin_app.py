@@ -133,3 +133,14 @@ def test_user_command_reads_the_password_from_stdin_and_lists_without_it(store):
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert done.returncode == 2  # there is no --password option
+
+
+def test_a_wrong_password_shows_the_form_again_with_the_name_as_text(store, monkeypatch):
+    monkeypatch.setenv("VOC_SECRET_KEY", SECRET)
+    Users(AppState.beside(store)).add("ann", "admin", PW)
+    client = app_module.create_app(store).server.test_client()
+    answer = sign_in(client, '<b>ann"</b>', "wrong password")
+    text = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and "Wrong user name or password" in text
+    assert 'value="&lt;b&gt;ann&quot;&lt;/b&gt;"' in text and "<b>ann" not in text
+    assert client.get("/_dash-layout").status_code == 401
