@@ -9,7 +9,6 @@ from dash.exceptions import PreventUpdate
 
 from callbacks import scope
 from callbacks import state as st
-from callbacks.scope import user_name
 from engine.access import Refused
 from engine.jobs import ImportJobs
 from engine.pipeline import DEFAULT_SELLER
@@ -68,7 +67,7 @@ def register(app, service, jobs: ImportJobs) -> None:
         if not isinstance(sent, dict):
             raise PreventUpdate
         job = sent.get("job")
-        if not isinstance(job, str) or jobs.status(job, user_name()) is None:
+        if not isinstance(job, str) or jobs.status(job, scope.user_name()) is None:
             error = str(sent.get("error") or "The upload was not accepted; try again.")[:500]
             return None, True, importing.failure_view({"error": error}), 0, "", HIDDEN
         names = [str(n) for n in sent.get("files") or []][:50]
@@ -87,7 +86,7 @@ def register(app, service, jobs: ImportJobs) -> None:
         prevent_initial_call=True,
     )
     def update_import_status(_n, job, _shown):
-        state = jobs.status(job, user_name()) if job else None
+        state = jobs.status(job, scope.user_name()) if job else None
         if state is None:
             return no_update, no_update, no_update, True, no_update, no_update
         if state["state"] not in FINISHED:
