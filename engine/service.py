@@ -370,7 +370,7 @@ class VocService:
         offer's health, the trend index, the theme counts), so that the first requests
         a fresh server process answers are as fast as the later ones."""
         day = self.latest_day()
-        self.all_health(day, window_days)
+        self._health_index(day, window_days)
         self._weekly_index(day)
         keys = self._all_keys()
         self._theme_counts(keys, day, window_days, live=True)
@@ -499,14 +499,27 @@ class VocService:
         self, viewer: Viewer, as_of: date, window_days: int, seller_id: str, sku: str
     ) -> dict | None:
         """One offer's health row, or None when it does not exist or the viewer may not see it."""
-        frame = (
-            self.all_health(as_of, window_days)
-            .filter((pl.col("seller_id") == seller_id) & (pl.col("sku") == sku))
-            .filter(viewer.offer_filter())
-        )  # the row, then the viewer's scope: as ``offers`` has it, without the whole frame
+        health, index = self._health_index(as_of, window_days)
+        at = index.get((seller_id, sku))
+        if at is None:
+            return None
+        # the row, then the viewer's scope: as ``offers`` has it, without the whole frame
+        frame = health.slice(at, 1).filter(viewer.offer_filter())
         if viewer.kind == "seller" and frame.height:
             frame = withhold_small_peer_groups(frame, self.policy)
         return frame.row(0, named=True) if frame.height else None
+
+    def _health_index(self, as_of: date, window_days: int) -> tuple[pl.DataFrame, dict]:
+        """Every offer's health and the row of each (seller_id, sku) in it, kept together
+        per (data version, day, window): a row click looks its offer up a dozen times."""
+
+        def build() -> tuple[pl.DataFrame, dict]:
+            frame = self.all_health(as_of, window_days)
+            keys = zip(frame["seller_id"].to_list(), frame["sku"].to_list(), strict=True)
+            return frame, {k: i for i, k in enumerate(keys)}
+
+        key = ("health_index", self.data_version(), as_of, window_days)
+        return self._memo(key, build, self._orders, self.orders_size)
 
     # --- one offer ---------------------------------------------------------------------
 
