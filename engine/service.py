@@ -159,6 +159,11 @@ class VocService:
     # Row order of recent grid queries (small integer arrays), so paging is a slice.
     _orders: OrderedDict = field(default_factory=OrderedDict)
     orders_size: int = 64
+    # What every view of a data version (and day, window) shares: the day range, sellers,
+    # categories, the health index, theme counts and examples of every offer. Apart from
+    # the grid orders, so many people's sorts and filters cannot push them out.
+    _shared: OrderedDict = field(default_factory=OrderedDict)
+    shared_size: int = 48
     # Traced NCX orders of recently opened offers (small frames).
     _traced_cache: OrderedDict = field(default_factory=OrderedDict)
     traced_size: int = 16
@@ -221,7 +226,7 @@ class VocService:
             finally:
                 cur.close()
 
-        return self._memo(("days", self.data_version()), build, self._orders, self.orders_size)
+        return self._memo(("days", self.data_version()), build, self._shared, self.shared_size)
 
     def sellers(self) -> list[str]:
         """Every seller id of the data, sorted (kept per data version)."""
@@ -237,7 +242,7 @@ class VocService:
             finally:
                 cur.close()
 
-        return list(self._memo((name, self.data_version()), build, self._orders, self.orders_size))
+        return list(self._memo((name, self.data_version()), build, self._shared, self.shared_size))
 
     # --- who may see what (engine.access): the viewer of a request, built here ---------
 
@@ -519,7 +524,7 @@ class VocService:
             return frame, {k: i for i, k in enumerate(keys)}
 
         key = ("health_index", self.data_version(), as_of, window_days)
-        return self._memo(key, build, self._orders, self.orders_size)
+        return self._memo(key, build, self._shared, self.shared_size)
 
     # --- one offer ---------------------------------------------------------------------
 
@@ -908,7 +913,7 @@ class VocService:
             )
 
         key = ("theme_counts", self.data_version(), e, window_days)
-        return self._memo(key, build, self._orders, self.orders_size)
+        return self._memo(key, build, self._shared, self.shared_size)
 
     def _theme_week_counts(
         self, keys: pl.DataFrame, start: date, e: date, *, live: bool
@@ -921,7 +926,7 @@ class VocService:
             return self._theme_query(peer_themes.week_counts, self._all_keys(), start=start, e=e)
 
         key = ("theme_week_counts", self.data_version(), start, e)
-        return self._memo(key, build, self._orders, self.orders_size)
+        return self._memo(key, build, self._shared, self.shared_size)
 
     def _theme_query(self, query, keys: pl.DataFrame, **params) -> pl.DataFrame:
         cur = self.cursor()
@@ -938,7 +943,7 @@ class VocService:
             finally:
                 cur.close()
 
-        return self._memo(("keys", self.data_version()), build, self._orders, self.orders_size)
+        return self._memo(("keys", self.data_version()), build, self._shared, self.shared_size)
 
     def theme_examples(
         self,
@@ -984,7 +989,7 @@ class VocService:
                 cur.close()
 
         key = ("offer_examples", self.data_version(), e, window_days)
-        return self._memo(key, build, self._orders, self.orders_size)
+        return self._memo(key, build, self._shared, self.shared_size)
 
     # --- comments ----------------------------------------------------------------------
 
