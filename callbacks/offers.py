@@ -214,10 +214,16 @@ def register(app, service) -> None:
         state, query = found
         query = sort_and_filters(query, request)
         start, end = row_range(request)
-        page, total = service.grid_page(
-            scope.viewer(service, state), st.as_of_of(state), state.window, query, start, end
-        )
-        if start > 0 and start >= total:
+        viewer, day = scope.viewer(service, state), st.as_of_of(state)
+        page, total = service.grid_page(viewer, day, state.window, query, start, end)
+        # A grid whose count went stale (an import changed the data between two of its
+        # requests) gets an empty block and the true count; a range beyond every offer the
+        # viewer has is not a grid's and is refused.
+        if (
+            start > 0
+            and start >= total
+            and start >= service.offers(viewer, day, state.window).height
+        ):
             raise Refused("those rows are beyond the data")
         names = st.seller_names() if state.view == st.CM else None
         # the count follows the grid's own column filters too

@@ -164,3 +164,24 @@ def test_peer_view_only_for_category_managers(dash_app, service):
     fig = go.Figure(fig)  # validates the figure dict
     assert style == {} and fig.data and fig.data[0].type == "histogram"
     assert "Worst offers" in json.dumps(table.to_plotly_json(), default=str)
+
+
+def test_a_stale_grid_block_gets_the_true_count_and_a_far_range_is_refused(dash_app, service):
+    """After an import the grid's count may be stale: a block past the filtered rows is
+    answered empty with the true count; a range past every offer of the viewer is refused."""
+    import json as _json
+
+    from engine.access import Refused
+
+    rows = callback(dash_app, "update_grid_rows")
+    day = service.latest_day().isoformat()
+    query = _json.dumps(
+        {
+            "scope": {"view": "S-DEMO", "cm_categories": None, "as_of": day, "window": 90},
+            "query": {"health": ["very_poor"]},
+        }
+    )
+    answer, _count = rows({"startRow": 100, "endRow": 200}, query, "")
+    assert answer["rowData"] == [] and 0 < answer["rowCount"] < 100
+    with pytest.raises(Refused):
+        rows({"startRow": 100_000, "endRow": 100_100}, query, "")
