@@ -381,6 +381,16 @@ class VocService:
         self._theme_counts(keys, day, window_days, live=True)
         self._theme_week_counts(keys, day - timedelta(weeks=TREND_WEEKS), day, live=True)
         self._offer_examples(day, window_days)
+        # One offer's detail and comments: their first queries read the orders' and events'
+        # columns from the file (a quarter of a second), not the first row click.
+        health = self._health_index(day, window_days)[0]
+        busy = health.filter(pl.col("ncx_orders") > 0, pl.col("e") == day).head(1)
+        if busy.height:
+            me = busy.row(0, named=True)
+            self._traced(window_days, me)
+            self._breakdown(window_days, me)
+            self._trend(day, window_days, me)
+            self.comments(MARKETPLACE, day, window_days, busy.select("seller_id", "sku"))
 
     def _compute_health(self, version: int, as_of: date, window_days: int) -> pl.DataFrame:
         with self._lock:
