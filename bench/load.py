@@ -160,6 +160,7 @@ def person(
         return
     until = clock.until
     keys: list[str] = []
+    time.sleep(rng.uniform(*think))  # people do not all click in the same instant
     while time.time() < until:
         kind = rng.choices(KINDS, WEIGHTS)[0]
         start = time.perf_counter()
