@@ -34,3 +34,20 @@ def service(demo_store):
     svc = VocService.open(demo_store)
     yield svc
     svc.close()
+
+
+def store_with_users(demo_store: Path, path: Path, password: str, users: list[tuple]) -> Path:
+    """A copy of the demo store at ``path`` whose only users are ``users``: (name, role,
+    seller id or None, categories), all with ``password``; its actions as the demo's."""
+    import shutil
+
+    from engine.access import Users
+    from engine.app_state import AppState
+
+    shutil.copytree(demo_store, path)
+    for f in path.glob("app_state.sqlite*"):
+        f.unlink()
+    registry = Users(AppState.beside(path))
+    for name, role, seller_id, categories in users:
+        registry.add(name, role, password, seller_id=seller_id, categories=categories)
+    return path

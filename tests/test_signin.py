@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,12 +17,11 @@ from pathlib import Path
 import pytest
 
 from bench.dash_http import DashHTTP, id_key
-from engine.access import Users
-from engine.app_state import AppState
 from engine.demo import SELLER_NAMES
 from engine.generations import connect_live
 from layouts.ids import ID, tile
 from tests.browser.conftest import serving
+from tests.conftest import store_with_users
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "test-secret-" + "x" * 40
@@ -34,16 +32,14 @@ CM_CATEGORY = "Toys & Games"
 
 @pytest.fixture(scope="module")
 def signin_store(demo_store, tmp_path_factory) -> Path:
+    users = [
+        ("alice", "seller", ALICE, ()),
+        ("dana", "seller", DANA, ()),
+        ("carol", "category_manager", None, (CM_CATEGORY,)),
+        ("root", "admin", None, ()),
+    ]
     path = tmp_path_factory.mktemp("signin") / "store"
-    shutil.copytree(demo_store, path)
-    for f in path.glob("app_state.sqlite*"):
-        f.unlink()
-    users = Users(AppState.beside(path))
-    users.add("alice", "seller", PASSWORD, seller_id=ALICE)
-    users.add("dana", "seller", PASSWORD, seller_id=DANA)
-    users.add("carol", "category_manager", PASSWORD, categories=[CM_CATEGORY])
-    users.add("root", "admin", PASSWORD)
-    return path
+    return store_with_users(demo_store, path, PASSWORD, users)
 
 
 @pytest.fixture(scope="module")

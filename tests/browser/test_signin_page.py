@@ -7,15 +7,12 @@ shared ``page_errors`` check fails the test on any console error (a CSP violatio
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 from playwright.sync_api import expect
 
-from engine.access import Users
-from engine.app_state import AppState
 from engine.demo import SELLER_NAMES
 from tests.browser.conftest import serving, watch_errors
+from tests.conftest import store_with_users
 
 pytestmark = pytest.mark.browser
 
@@ -33,13 +30,8 @@ document.addEventListener("securitypolicyviolation", (e) => {
 
 @pytest.fixture(scope="module")
 def signin_url(demo_store, tmp_path_factory):
-    path = tmp_path_factory.mktemp("signin-browser") / "store"
-    shutil.copytree(demo_store, path)
-    for f in path.glob("app_state.sqlite*"):
-        f.unlink()
-    users = Users(AppState.beside(path))
-    users.add("alice", "seller", PW, seller_id=SELLER)
-    users.add("carol", "category_manager", PW, categories=[CM_CATEGORY])
+    users = [("alice", "seller", SELLER, ()), ("carol", "category_manager", None, (CM_CATEGORY,))]
+    path = store_with_users(demo_store, tmp_path_factory.mktemp("signin-browser") / "s", PW, users)
     log = tmp_path_factory.mktemp("signin-browser-log") / "server.log"
     env = {"VOC_SECRET_KEY": "b" * 48}
     with serving(path, log, env=env, args=("--workers", "2")) as url:
