@@ -525,10 +525,23 @@ def _serve(store_root: Path, args) -> int:
     except (SignInConfigError, ValueError) as err:
         print(f"not started: {err}", file=sys.stderr)
         return 2
-    commands.ensure_store(store_root)
     if debug:
+        commands.ensure_store(store_root)
         create_app(store_root).run(host=host, port=port, debug=True)
         return 0
+    # The store is prepared in a process of its own: the workers are forked from this one,
+    # and a fork after polars or DuckDB started their thread pools hangs the child's first
+    # query (the pools' locks come along, their threads do not).
+    import multiprocessing
+
+    prepare = multiprocessing.get_context("spawn").Process(
+        target=commands.ensure_store, args=(store_root,), name="voc-prepare"
+    )
+    prepare.start()
+    prepare.join()
+    if prepare.exitcode != 0:
+        print("not started: the store could not be prepared (see above)", file=sys.stderr)
+        return 2
     from serving.gunicorn import run
 
     return run(store_root, host=host, port=port, workers=workers, threads=threads)

@@ -144,3 +144,16 @@ def test_a_wrong_password_shows_the_form_again_with_the_name_as_text(store, monk
     assert answer.status_code == 200 and "Wrong user name or password" in text
     assert 'value="&lt;b&gt;ann&quot;&lt;/b&gt;"' in text and "<b>ann" not in text
     assert client.get("/_dash-layout").status_code == 401
+
+
+def test_serve_on_an_empty_store_builds_the_demo_and_answers(tmp_path):
+    """The README's first command on a fresh machine: the demo is built first, then the
+    workers (forked from the server) answer. They once hung: the store was prepared in
+    the process they were forked from, with polars' and DuckDB's thread pools running."""
+    from tests.browser.conftest import serving
+
+    with serving(tmp_path / "store", tmp_path / "server.log") as url:
+        import urllib.request
+
+        with urllib.request.urlopen(url + "_dash-layout", timeout=30) as answer:
+            assert answer.status == 200 and b"Demo mode" in answer.read()
