@@ -14,17 +14,11 @@ from typing import Literal
 import duckdb
 import polars as pl
 
-from engine import ncx, risk
-from engine.policy import DEFAULT_POLICY, HEALTH_RANK, PEER_LEVELS, Policy
+from engine import ncx, peers, risk
+from engine.peers import LEVEL_KEYS
+from engine.policy import DEFAULT_POLICY, HEALTH_RANK, Policy
 from engine.stats import wilson, wilson_interval  # noqa: F401  (re-exported)
 from engine.store import has_table, latest_day
-
-LEVEL_KEYS: dict[str, tuple[str, ...]] = {
-    "price_band": ("category", "subcategory", "price_band"),
-    "subcategory": ("category", "subcategory"),
-    "category": ("category",),
-    "all": (),
-}
 
 REPORT_COLUMNS: tuple[str, ...] = (
     "seller_id",
@@ -144,167 +138,6 @@ def _metrics(orders: pl.DataFrame, ncx_by_theme: pl.DataFrame) -> pl.DataFrame:
         .rename({"orders": "n"})
         .with_columns(k=pl.min_horizontal("k_raw", "n"))
     )
-
-
-def _population(offers: pl.DataFrame, metrics: pl.DataFrame) -> pl.DataFrame:
-    """The offers with n > 0 at each effective day e that may be peers there.
-
-    At day e an offer takes part if it was created by e and not deleted before e (an offer
-    deleted on e is evaluated at e, so it belongs).
-    """
-    attrs = offers.select(
-        "seller_id", "sku", "category", "subcategory", "price_band", "created_at", "deleted_at"
-    )
-    return (
-        metrics.filter(pl.col("n") > 0)
-        .join(attrs, on=["seller_id", "sku"], how="inner")
-        .filter(
-            (pl.col("created_at").is_null() | (pl.col("created_at") <= pl.col("e")))
-            & (pl.col("deleted_at").is_null() | (pl.col("deleted_at") >= pl.col("e")))
-        )
-        .select("e", "seller_id", "sku", "category", "subcategory", "price_band", "n", "k")
-    )
-
-
-def _level_stats(population: pl.DataFrame, keys: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Per group (``keys``, 'e' included): pooled n and k, offers, sellers; and offers per
-    (group, seller)."""
-    groups = population.group_by(keys).agg(
-        g_n=pl.col("n").sum(),
-        g_k=pl.col("k").sum(),
-        g_offers=pl.len(),
-        g_sellers=pl.col("seller_id").n_unique(),
-    )
-    own = population.group_by([*keys, "seller_id"]).agg(g_own=pl.len())
-    return groups, own
-
-
-def _level_fields(
-    targets: pl.DataFrame,
-    stats: tuple[pl.DataFrame, pl.DataFrame],
-    keys: list[str],
-    level: str,
-    policy: Policy,
-    single_seller: bool,
-) -> pl.DataFrame:
-    """Add ``{level}__q|offers|sellers|n|rate`` to the targets from their group's stats.
-
-    A level qualifies with >= min_peer_offers offers (the offer included) and, where the
-    data holds more than one seller, >= min_other_sellers sellers besides the offer's own.
-    The peer rate is pooled over the group without the offer itself, floored at
-    policy.peer_rate_floor.
-    """
-    groups, own = stats
-    joined = (
-        targets.join(groups, on=keys, how="left")
-        .join(own, on=[*keys, "seller_id"], how="left")
-        .with_columns(pl.col("g_n", "g_k", "g_offers", "g_sellers", "g_own").fill_null(0))
-    )
-    in_group = (pl.col("n") > 0).cast(pl.Int64)
-    peer_offers = pl.col("g_offers") - in_group
-    other_sellers = pl.col("g_sellers") - (pl.col("g_own") > 0).cast(pl.Int64)
-    qualifies = (peer_offers + 1 >= policy.min_peer_offers) & (
-        pl.lit(single_seller) | (other_sellers >= policy.min_other_sellers)
-    )
-    peer_n = pl.col("g_n") - pl.col("n") * in_group
-    peer_k = pl.col("g_k") - pl.col("k") * in_group
-    rate = pl.when(peer_n > 0).then(peer_k / peer_n).otherwise(0.0)
-    return joined.with_columns(
-        **{
-            f"{level}__q": qualifies,
-            f"{level}__offers": peer_offers,
-            f"{level}__sellers": other_sellers,
-            f"{level}__n": peer_n,
-            f"{level}__rate": pl.max_horizontal(rate, pl.lit(policy.peer_rate_floor)),
-        }
-    ).drop("g_n", "g_k", "g_offers", "g_sellers", "g_own")
-
-
-_PEER_FIELDS = {
-    "offers": "peer_offers",
-    "sellers": "peer_sellers",
-    "n": "peer_orders",
-    "rate": "peer_rate",
-}
-
-
-def _take_level(frame: pl.DataFrame, level: str) -> pl.DataFrame:
-    """Keep ``level``'s fields as the chosen peer fields and drop every level's scratch."""
-    return frame.with_columns(
-        peer_level=pl.lit(level),
-        **{name: pl.col(f"{level}__{field}") for field, name in _PEER_FIELDS.items()},
-    ).drop([c for c in frame.columns if "__" in c])
-
-
-def _peers(
-    targets: pl.DataFrame, population: pl.DataFrame, policy: Policy, single_seller: bool
-) -> pl.DataFrame:
-    """Attach peer_level, peer_offers, peer_sellers, peer_orders and peer_rate: the first
-    level that qualifies, else the whole marketplace ('all', used even if it does not)."""
-    out = targets
-    for level in PEER_LEVELS:
-        keys = ["e", *LEVEL_KEYS[level]]
-        out = _level_fields(out, _level_stats(population, keys), keys, level, policy, single_seller)
-    chosen = pl.lit("all")
-    for level in reversed(PEER_LEVELS[:-1]):
-        chosen = pl.when(pl.col(f"{level}__q")).then(pl.lit(level)).otherwise(chosen)
-
-    def pick(field: str) -> pl.Expr:
-        expr = pl.col(f"all__{field}")
-        for level in PEER_LEVELS[:-1]:
-            expr = (
-                pl.when(pl.col("peer_level") == level)
-                .then(pl.col(f"{level}__{field}"))
-                .otherwise(expr)
-            )
-        return expr
-
-    out = out.with_columns(peer_level=chosen)
-    out = out.with_columns(**{name: pick(field) for field, name in _PEER_FIELDS.items()})
-    return out.drop([c for c in out.columns if "__" in c])
-
-
-def _targeted_peers(
-    con: duckdb.DuckDBPyConnection,
-    offers: pl.DataFrame,
-    targets: pl.DataFrame,
-    window: int,
-    policy: Policy,
-    single_seller: bool,
-) -> pl.DataFrame:
-    """``_peers`` for a few targets at scattered days (deleted listings), without
-    evaluating the whole marketplace at every one of those days.
-
-    Level by level, only the targets whose group has not qualified yet are widened, and
-    only the offers of their groups are evaluated; the whole marketplace is evaluated only
-    for targets that no narrower level takes (rare).
-    """
-    attrs = offers.select(
-        "seller_id", "sku", "category", "subcategory", "price_band", "created_at", "deleted_at"
-    )
-    done, pending = [], targets
-    for level in PEER_LEVELS[:-1]:
-        if pending.is_empty():
-            break
-        keys = ["e", *LEVEL_KEYS[level]]
-        population = ncx.group_population(
-            con, attrs, pending.select(keys).unique(), LEVEL_KEYS[level], window_days=window
-        )
-        out = _level_fields(
-            pending, _level_stats(population, keys), keys, level, policy, single_seller
-        )
-        done.append(_take_level(out.filter(pl.col(f"{level}__q")), level))
-        pending = out.filter(~pl.col(f"{level}__q")).drop([c for c in out.columns if "__" in c])
-    if not pending.is_empty():
-        orders, ncx_by_theme = ncx.window_metrics(
-            con, pending["e"].unique().to_list(), window_days=window
-        )
-        population = _population(offers, _metrics(orders, ncx_by_theme))
-        out = _level_fields(
-            pending, _level_stats(population, ["e"]), ["e"], "all", policy, single_seller
-        )
-        done.append(_take_level(out, "all"))
-    return pl.concat(done, how="vertical_relaxed")
 
 
 PEER_BASES: tuple[str, ...] = ("marketplace", "own_catalogue", "benchmark")
@@ -497,13 +330,15 @@ def _evaluate(
     policy: Policy,
     *,
     scattered: bool = False,
+    since: date | None = None,
 ) -> pl.DataFrame:
     """Metrics, peers, interval and health of ``targets``, each at its own day ``e``.
 
     ``offers``: every offer (attributes, created_at, deleted_at, price_band), from which
     the peer population at each day is drawn. ``targets``: offers with ``e`` and ``status``.
-    ``scattered``: few targets at many days (deleted listings): evaluate only them and
-    their peer groups instead of the whole marketplace at every day.
+    ``scattered``: few targets at many days (deleted listings): evaluate only them, their
+    peer groups from the population's day-by-day changes (engine.peers.PopulationSteps)
+    instead of the whole marketplace at every day; ``since``: no target is before it.
     """
     days = targets["e"].unique().to_list()
     if not days:
@@ -521,10 +356,16 @@ def _evaluate(
     )
     population = None  # deleted listings (scattered) are never at risk
     if scattered:
-        out = _targeted_peers(con, offers, out, window, policy, single_seller)
+        steps = peers.PopulationSteps(con, offers, window_days=window, since=since)
+        out = peers.attach(out, lambda level: steps.stats(level, out), policy, single_seller)
     else:
-        population = _population(offers, metrics)
-        out = _peers(out, population, policy, single_seller)
+        population = peers.population(offers, metrics)
+        out = peers.attach(
+            out,
+            lambda level: peers.level_stats(population, ["e", *LEVEL_KEYS[level]]),
+            policy,
+            single_seller,
+        )
     out = _no_peers(out.with_columns(peer_basis=pl.lit(_basis(single_seller))))
     out = _benchmarked(out, benchmark_frame(con), policy)
     lo, hi = wilson(pl.col("k"), pl.col("n"), z=policy.z)
@@ -614,13 +455,16 @@ def deleted_health(
         targets = offers.filter(pl.col("deleted_at").is_not_null()).with_columns(
             e=pl.col("deleted_at"), status=pl.lit("deleted")
         )
-        kept = None
+        kept, evaluated_since = None, None
         if stored and since is not None:
+            evaluated_since = since
             kept = con.sql(
                 f"SELECT * FROM {DELETED_TABLE} WHERE deleted_at < ?", params=[since]
             ).pl()
             targets = targets.filter(pl.col("deleted_at") >= since)
-        frame = _evaluate(con, offers, targets, window_days, policy, scattered=True)
+        frame = _evaluate(
+            con, offers, targets, window_days, policy, scattered=True, since=evaluated_since
+        )
         if kept is not None and not kept.is_empty() and kept.columns == list(_EVALUATED):
             frame = kept if frame.is_empty() else pl.concat([kept, frame], how="vertical_relaxed")
         if frame.is_empty():

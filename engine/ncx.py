@@ -86,32 +86,3 @@ def offer_window_metrics(
         ("offer_window_orders", "offer_window_ncx"),
         window_days,
     )
-
-
-def group_population(
-    con: duckdb.DuckDBPyConnection,
-    attrs: pl.DataFrame,
-    groups: pl.DataFrame,
-    keys: tuple[str, ...],
-    *,
-    window_days: int,
-) -> pl.DataFrame:
-    """The peer population of some groups at some days: offers with n > 0 in the window
-    ending at ``e`` that share the group's ``keys`` and may be peers at ``e`` (created by
-    then, not deleted before).
-
-    ``attrs``: ``seller_id, sku, category, subcategory, price_band, created_at,
-    deleted_at`` of every offer; ``groups``: ``e`` plus ``keys`` columns. Returns ``e``,
-    the keys, ``seller_id, sku, n, k`` (k capped at n).
-    """
-    on = " AND ".join(f"a.{k} = g.{k}" for k in keys) or "TRUE"  # names from LEVEL_KEYS
-    key_cols = "".join(f", g.{k}" for k in keys)
-    query = sql.load("group_population").replace("/*join*/", on).replace("/*keys*/", key_cols)
-    con.register("attrs", attrs.to_arrow())
-    con.register("need", groups.to_arrow())
-    try:
-        frame = con.sql(query, params={"window": window_days}).pl()
-    finally:
-        con.unregister("attrs")
-        con.unregister("need")
-    return frame.with_columns(pl.col("n", "k").cast(pl.Int64))
