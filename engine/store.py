@@ -49,11 +49,23 @@ def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = Fal
     if not read_only and path is not None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(target, read_only=read_only)
+    # Bounded memory: beyond the limit DuckDB spills joins, sorts and aggregates to disk
+    # (next to the database file) instead of growing with the data.
+    con.execute("SET memory_limit = ?", [memory_limit()])
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET enable_progress_bar = false")  # the import command turns it on
     if not read_only:
         ensure_schema(con)
     return con
+
+
+DEFAULT_MEMORY_LIMIT = "3GB"
+
+
+def memory_limit() -> str:
+    """DuckDB's memory limit per connection: ``$VOC_DUCKDB_MEMORY`` (e.g. ``2GB``, ``500MB``),
+    else DEFAULT_MEMORY_LIMIT."""
+    return os.environ.get("VOC_DUCKDB_MEMORY") or DEFAULT_MEMORY_LIMIT
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:

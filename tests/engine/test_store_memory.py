@@ -1,0 +1,15 @@
+"""Memory is bounded by configuration: every DuckDB connection gets the limit."""
+
+from __future__ import annotations
+
+from engine import store
+
+
+def test_every_connection_has_the_configured_memory_limit(monkeypatch, tmp_path):
+    monkeypatch.setenv("VOC_DUCKDB_MEMORY", "700MB")
+    con = store.connect(tmp_path / "x.duckdb")
+    limit = con.sql("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    assert limit.replace(" ", "") in ("667.5MiB", "700.0MB", "700MB"), limit
+    monkeypatch.delenv("VOC_DUCKDB_MEMORY")
+    con = store.connect(None)
+    assert "GiB" in con.sql("SELECT current_setting('memory_limit')").fetchall()[0][0]
