@@ -558,7 +558,7 @@ def render(info: dict, results: dict[str, dict]) -> str:
                 return f"{ui.pct(ms, 0.5):.0f} / **{ui.pct(ms, 0.95):.0f}**{first}"
 
             row(
-                f"{viewer}: {ui.LABELS[scenario][0]}, ms",
+                f"{viewer}: {ui.LABELS[scenario][0]}, p50 / p95 ms",
                 lat,
             )
 
@@ -591,7 +591,7 @@ def render(info: dict, results: dict[str, dict]) -> str:
     def ratio(r):
         v = values(r)
         warm = f", ÷ warm {v['pandas_ratio_warm']:.0f}×" if v.get("pandas_ratio_warm") else ""
-        return f"**{v['pandas_ratio']:.1f}×** ÷ cold{warm}"
+        return f"**{v['pandas_ratio']:.1f}×** ÷ the project cold{warm}"
 
     row("pandas ÷ project (health of every offer for an arbitrary as-of day)", ratio)
     lines += render_targets(results)
