@@ -61,6 +61,7 @@ SCENARIOS = (
     "tile_click",
     "row_click",
     "grid_paging",
+    "comments",
     "filter_change_chain",
     "tile_click_chain",
     "row_click_chain",
@@ -71,6 +72,7 @@ LABELS = {
     "tile_click": ("tile click", "tiles + grid_query + grid_rows[0:100]"),
     "row_click": ("row click", "offer_detail + comments(offer)"),
     "grid_paging": ("grid paging", "grid_rows (random block of 100, random sort)"),
+    "comments": ("comments of the filtered offers", "comments(filtered), after a filter change"),
     "filter_change_chain": (
         "filter change, full chain",
         "page_state + grid_query + grid_rows + comments(filtered)",
@@ -112,19 +114,27 @@ WINDOW = 90
 class Bench:
     """One app over one store, the callbacks by name and varied inputs."""
 
-    def __init__(self, viewer: str, seed: int = 11) -> None:
+    def __init__(
+        self, viewer: str, seed: int = 11, *, store_root: Path | None = None, warm: bool = False
+    ) -> None:
+        """``viewer``: a key of VIEWERS; ``store_root``: another store folder than the viewer's
+        (bench/scale.py); ``warm``: ``create_app(..., warm=True)``, as a served worker
+        starts (serving/gunicorn.py), so the first call finds the caches filled."""
         import app as app_module
         from callbacks import state as st
+        from callbacks.offers import FILTER_FIELDS
         from engine import store
         from engine.generations import connect_live
         from engine.policy import DEFAULT_POLICY, HEALTH_LEVELS
+        from layouts.theme import TILE_LEVELS
 
         cfg = VIEWERS[viewer]
         self.cfg = cfg
         self.st = st
-        self.path = datagen.store_path(cfg["store"])
+        self.filter_fields = FILTER_FIELDS  # update_grid_query's filter arguments, in order
+        self.path = Path(store_root) if store_root is not None else datagen.store_path(cfg["store"])
         t0 = time.perf_counter()
-        self.app = app_module.create_app(self.path)
+        self.app = app_module.create_app(self.path, warm=warm)
         self.app_start_ms = (time.perf_counter() - t0) * 1000
         self.cb = {}
         for entry in self.app.callback_map.values():
@@ -151,8 +161,9 @@ class Bench:
         self.words = sorted(w for w in words if len(w) >= 4)
         self.bands = [*DEFAULT_POLICY.price_band_labels(), "unknown"]
         self.levels = list(HEALTH_LEVELS)
-        self.tile_ids = [
-            {"type": "health-tile", "level": lv} for lv in [*HEALTH_LEVELS, "action_required"]
+        self.tile_ids = [  # as layouts/page.py draws them
+            {"type": "health-tile", "level": lv}
+            for lv in [*TILE_LEVELS, "action_required", "at_risk"]
         ]
         self.rng = random.Random(seed)
         self.scope_day = 0
@@ -172,6 +183,7 @@ class Bench:
         return {
             "health": r.sample(self.levels, k=r.choice([0, 1, 1, 2])),
             "action_required": ["yes"] if r.random() < 0.1 else [],
+            "at_risk": ["yes"] if r.random() < 0.05 else [],
             "categories": cats,
             "subcategories": subs,
             "price_bands": r.sample(self.bands, k=r.choice([0, 0, 1])),
@@ -182,44 +194,27 @@ class Bench:
         }
 
     def tile_filters(self) -> dict:
-        level = self.rng.choice([*self.levels, "action_required"])
-        blank = {
-            "health": [],
-            "action_required": [],
-            "categories": [],
-            "subcategories": [],
-            "price_bands": [],
-            "fulfilment": [],
-            "statuses": [],
-            "with_comments": [],
-            "search": "",
-        }
-        if level == "action_required":
-            return {**blank, "action_required": ["yes"]}
+        level = self.rng.choice([*self.levels, "action_required", "at_risk"])
+        blank = self._blank()
+        if level in ("action_required", "at_risk"):
+            return {**blank, level: ["yes"]}
         return {**blank, "health": [level]}
 
     def controls(self, filters: dict, offer: str = "") -> list:
         """Values in callbacks.state.CONTROLS order, then the page's data version (the
         State that ``update_page_state`` takes after the controls)."""
         view, cats, as_of, window, _version = self.scope
-        return [
-            view,
-            cats,
-            as_of,
-            window,
-            filters["health"],
-            filters["action_required"],
-            filters["categories"],
-            filters["subcategories"],
-            filters["price_bands"],
-            filters["fulfilment"],
-            filters["statuses"],
-            filters["with_comments"],
-            filters["search"],
-            offer,
-            False,
-            self.version,
-        ]
+        values = {
+            **filters,
+            "view": view,
+            "cm_categories": cats,
+            "as_of": as_of,
+            "window": window,
+            "sort": "",
+            "offer": offer,
+            "resolve": False,
+        }
+        return [*(values[name] for _id, _prop, name in self.st.CONTROLS), self.version]
 
     # callbacks ------------------------------------------------------------------------
 
@@ -229,7 +224,10 @@ class Bench:
         parts[name] = parts.get(name, 0.0) + (time.perf_counter() - t0) * 1000
         return out
 
-    def page_state(self, parts: dict, prop_id: str, value, controls: list):
+    def page_state(self, parts: dict, prop_id: str, value, controls: list, cell=None):
+        """``update_page_state`` as the browser fires it for ``prop_id`` (its inputs: the
+        URL's search, tiles, clear, the grid's cellClicked, cellRendererData, eventData,
+        peer-offer clicks, then the controls and the data version)."""
         from dash._callback_context import context_value
         from dash._utils import AttributeDict
 
@@ -244,6 +242,8 @@ class Bench:
                 "",
                 None,
                 None,
+                cell,
+                None,
                 None,
                 None,
                 *controls,
@@ -257,20 +257,7 @@ class Bench:
             "grid_query",
             self.cb["update_grid_query"],
             *self.scope,
-            *[
-                filters[k]
-                for k in (
-                    "health",
-                    "action_required",
-                    "categories",
-                    "subcategories",
-                    "price_bands",
-                    "fulfilment",
-                    "statuses",
-                    "with_comments",
-                    "search",
-                )
-            ],
+            *[filters[k] for k in self.filter_fields],
         )
         return payload
 
@@ -283,7 +270,10 @@ class Bench:
             "sortModel": sort or [],
             "filterModel": {},
         }
-        return self._timed(parts, "grid_rows", self.cb["update_grid_rows"], request, payload)
+        rows, _count = self._timed(
+            parts, "grid_rows", self.cb["update_grid_rows"], request, payload, ""
+        )
+        return rows
 
     def comments(self, parts: dict, offer: str | None, payload: str | None) -> None:
         self._timed(
@@ -309,15 +299,21 @@ class Bench:
             *(scope or self.scope),
             filters["health"],
             filters["action_required"],
+            filters["at_risk"],
             self.tile_ids,
         )
 
     # interactions ---------------------------------------------------------------------
 
     def run(self, scenario: str) -> dict:
+        """One interaction, timed; a ``prep_<scenario>`` method makes its inputs first,
+        outside the timing."""
         parts: dict[str, float] = {}
+        prepare = getattr(self, "prep_" + scenario, None)
+        args = prepare() if prepare is not None else ()
+        settle()
         cpu0, t0 = time.process_time(), time.perf_counter()
-        getattr(self, "do_" + scenario)(parts)
+        getattr(self, "do_" + scenario)(parts, *args)
         out = {
             "ms": (time.perf_counter() - t0) * 1000,
             "cpu_ms": (time.process_time() - cpu0) * 1000,
@@ -351,6 +347,13 @@ class Bench:
         sort = [{"colId": self.rng.choice(SORT_COLUMNS), "sort": self.rng.choice(["asc", "desc"])}]
         self.grid_rows(parts, payload, start, sort)
 
+    def prep_comments(self) -> tuple[str]:
+        """The grid query of random filters (the filter change before it, not timed)."""
+        return (self.grid_query({}, self.random_filters()),)
+
+    def do_comments(self, parts: dict, payload: str) -> None:
+        self.comments(parts, None, payload)
+
     def do_filter_change_chain(self, parts: dict) -> None:
         filters = self.random_filters()
         self.page_state(parts, "filter-health.value", filters["health"], self.controls(filters))
@@ -360,7 +363,10 @@ class Bench:
 
     def do_tile_click_chain(self, parts: dict) -> None:
         filters = self.tile_filters()
-        level = "action_required" if filters["action_required"] else filters["health"][0]
+        level = (
+            next((k for k in ("action_required", "at_risk") if filters[k]), None)
+            or filters["health"][0]
+        )
         prop = (
             json.dumps({"level": level, "type": "health-tile"}, separators=(",", ":")) + ".n_clicks"
         )
@@ -375,26 +381,7 @@ class Bench:
         offer = self.rng.choice(self.offer_keys)
         blank = self._blank()
         cell = {"rowId": offer, "colId": "title"}
-        from dash._callback_context import context_value
-        from dash._utils import AttributeDict
-
-        token = context_value.set(
-            AttributeDict(triggered_inputs=[{"prop_id": "offers-grid.cellClicked", "value": cell}])
-        )
-        try:
-            self._timed(
-                parts,
-                "page_state",
-                self.cb["update_page_state"],
-                "",
-                None,
-                None,
-                cell,
-                None,
-                *self.controls(blank),
-            )
-        finally:
-            context_value.reset(token)
+        self.page_state(parts, "offers-grid.cellClicked", cell, self.controls(blank), cell=cell)
         self._timed(parts, "offer_detail", self.cb["update_offer_detail"], offer, *self.scope)
         self.comments(parts, offer, self._default_payload())
         self._timed(parts, "peer_view", self.cb["update_peer_view"], offer, *self.scope)
@@ -410,17 +397,8 @@ class Bench:
     # helpers --------------------------------------------------------------------------
 
     def _blank(self) -> dict:
-        return {
-            "health": [],
-            "action_required": [],
-            "categories": [],
-            "subcategories": [],
-            "price_bands": [],
-            "fulfilment": [],
-            "statuses": [],
-            "with_comments": [],
-            "search": "",
-        }
+        """No filter: every field of ``update_grid_query`` empty."""
+        return {k: ("" if k == "search" else []) for k in self.filter_fields}
 
     def _default_payload(self) -> str:
         if self._payload is None:
@@ -437,16 +415,33 @@ def settle() -> None:
             thread.join()
 
 
-def worker(task: dict) -> dict:
-    bench = Bench(task["viewer"])
-    if task["mode"] == "cold":
-        return {"app_start_ms": bench.app_start_ms, **bench.run(task["scenario"])}
-    warm = bench.run("tile_click")  # fills the health cache for the default as-of day
-    out = {"app_start_ms": bench.app_start_ms, "warmup_ms": warm["ms"], "scenarios": {}}
-    for scenario in task["scenarios"]:
-        calls = min(task["calls"], SCOPE_CALLS) if scenario == "scope_change" else task["calls"]
-        out["scenarios"][scenario] = [bench.run(scenario) for _ in range(calls)]
+def measure(bench: Bench, scenarios: list[str], calls: int, scope_calls: int = SCOPE_CALLS) -> dict:
+    """One warm-up tile click (it fills the health cache of the default as-of day), then
+    ``calls`` of each scenario (``scope_calls`` of ``scope_change``, each of which computes
+    every offer's health). Returns ``warmup_ms`` and the samples per scenario."""
+    warm = bench.run("tile_click")
+    out = {"warmup_ms": warm["ms"], "scenarios": {}}
+    for scenario in scenarios:
+        n = min(calls, scope_calls) if scenario == "scope_change" else calls
+        out["scenarios"][scenario] = [bench.run(scenario) for _ in range(n)]
     return out
+
+
+def worker(task: dict) -> dict:
+    """``viewer``, ``mode`` (cold: the first ``scenario`` call; warm: ``measure``), and
+    optionally ``store`` (a store folder instead of the viewer's) and ``warm_app``
+    (``create_app(warm=True)``, as a served worker). Adds the process's peak RSS."""
+    bench = Bench(task["viewer"], store_root=task.get("store"), warm=task.get("warm_app", False))
+    if task["mode"] == "cold":
+        out = {"app_start_ms": bench.app_start_ms, **bench.run(task["scenario"])}
+    else:
+        out = {
+            "app_start_ms": bench.app_start_ms,
+            **measure(
+                bench, task["scenarios"], task["calls"], task.get("scope_calls", SCOPE_CALLS)
+            ),
+        }
+    return {**out, "rss_mb": common.rss_mb()}
 
 
 # --- the parent --------------------------------------------------------------------------
