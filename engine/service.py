@@ -97,6 +97,19 @@ class WeeklyIndex:
         return self.weeks[starts + np.arange(lengths.sum())]
 
 
+def _four_week_rates(weeks: pl.DataFrame) -> pl.DataFrame:
+    """Per offer (oid) and week, the rate over its trailing 4 weeks, for offers with at
+    least MIN_ORDERS_FOR_BAND orders in them: single weeks of small offers are mostly 0 %
+    or 100 % and would make the peers' band noise. Returns oid, week, rate."""
+    return (
+        weeks.sort("oid", "week")
+        .rolling(index_column="week", period="28d", group_by="oid")
+        .agg(o4=pl.col("orders").sum(), k4=pl.col("ncx_orders").sum())
+        .filter(pl.col("o4") >= MIN_ORDERS_FOR_BAND)
+        .select("oid", "week", rate=pl.col("k4") / pl.col("o4"))
+    )
+
+
 @dataclass(frozen=True)
 class OfferDetail:
     """What a row click shows: the offer's health row, weekly trend, breakdown and actions."""
@@ -167,6 +180,8 @@ class VocService:
     # Traced NCX orders of recently opened offers (small frames).
     _traced_cache: OrderedDict = field(default_factory=OrderedDict)
     traced_size: int = 16
+    _group_weeks_cache: OrderedDict = field(default_factory=OrderedDict)
+    group_weeks_size: int = 256
     # Example comments per theme of recently shown offers and peer groups (small frames).
     _examples: OrderedDict = field(default_factory=OrderedDict)
     examples_size: int = 64
@@ -565,22 +580,26 @@ class VocService:
     def _trend(self, as_of: date, window_days: int, me: dict) -> pl.DataFrame:
         seller_id, sku, e = me["seller_id"], me["sku"], me["e"]
         start = e - timedelta(weeks=TREND_WEEKS)
-        peers = self._peer_keys(as_of, window_days, me)
-        keys = pl.concat([pl.DataFrame({"seller_id": [seller_id], "sku": [sku]}), peers])
-        # Live offers share one index per as-of day; a deleted listing (evaluated at its
-        # deletion day) queries its own group's weeks.
-        weeks = self._weekly_index(e).take(keys) if e == as_of else self._weeks(keys, start, e)
-        mine = weeks.filter((pl.col("seller_id") == seller_id) & (pl.col("sku") == sku))
-        others = weeks.filter(~((pl.col("seller_id") == seller_id) & (pl.col("sku") == sku)))
-        # Peers' rates over their trailing 4 weeks (at least MIN_ORDERS_FOR_BAND orders):
-        # single weeks of small offers are mostly 0 % or 100 % and would make the band noise.
+        if e == as_of:
+            # Live offers share one index per as-of day, and the offers of one peer group
+            # share its weeks and 4-week rates: the offer itself is left out by its oid.
+            mine = self._weekly_index(e).take(
+                pl.DataFrame({"seller_id": [seller_id], "sku": [sku]})
+            )
+            group, group_rates = self._group_weeks(as_of, window_days, me)
+            own = mine["oid"].unique()
+            others = group.filter(~pl.col("oid").is_in(own))
+            rates = group_rates.filter(~pl.col("oid").is_in(own))
+        else:
+            # a deleted listing (evaluated at its deletion day) queries its own group's weeks
+            peers = self._peer_keys(as_of, window_days, me)
+            keys = pl.concat([pl.DataFrame({"seller_id": [seller_id], "sku": [sku]}), peers])
+            weeks = self._weeks(keys, start, e)
+            mine = weeks.filter((pl.col("seller_id") == seller_id) & (pl.col("sku") == sku))
+            others = weeks.filter(~((pl.col("seller_id") == seller_id) & (pl.col("sku") == sku)))
+            rates = _four_week_rates(others)
         rolled = (
-            others.sort("oid", "week")
-            .rolling(index_column="week", period="28d", group_by="oid")
-            .agg(o4=pl.col("orders").sum(), k4=pl.col("ncx_orders").sum())
-            .filter(pl.col("o4") >= MIN_ORDERS_FOR_BAND)
-            .with_columns(rate=pl.col("k4") / pl.col("o4"))
-            .group_by("week")
+            rates.group_by("week")
             .agg(
                 peer_p25=pl.col("rate").quantile(0.25, interpolation="linear"),
                 peer_p75=pl.col("rate").quantile(0.75, interpolation="linear"),
@@ -632,6 +651,23 @@ class VocService:
                 maturing=(pl.col("week") + timedelta(days=6)) > pl.lit(e - lag),
             )
         )
+
+    def _group_weeks(
+        self, as_of: date, window_days: int, me: dict
+    ) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """The weekly rows and 4-week rates (``_four_week_rates``) of every offer of
+        ``me``'s live peer group (``me`` included when it has orders), once per group: the
+        offers of one group ask for the same rows, each leaving itself out."""
+        level = me["peer_level"]
+        values = tuple(me[c] for c in LEVEL_KEYS[level])
+        key = ("group_weeks", self.data_version(), as_of, window_days, level, values)
+
+        def build() -> tuple[pl.DataFrame, pl.DataFrame]:
+            members = self._peer_keys(as_of, window_days, me, include_self=True)
+            weeks = self._weekly_index(as_of).take(members)
+            return weeks, _four_week_rates(weeks)
+
+        return self._memo(key, build, self._group_weeks_cache, self.group_weeks_size)
 
     def breakdown(
         self, viewer: Viewer, as_of: date, window_days: int, seller_id: str, sku: str

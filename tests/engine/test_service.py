@@ -197,3 +197,36 @@ def test_grid_pages_are_slices_of_the_sorted_grid(svc, query):
         assert page.equals(whole.slice(start, 100))
     mine, count = svc.grid_page(SELLER, day, 90, query, 0, 10_000)
     assert set(mine["seller_id"]) <= {"S-DEMO"} and count == mine.height
+
+
+def test_offers_of_one_group_share_its_weeks_and_each_leaves_itself_out(demo_store):
+    """Live trends read the peer group's weeks and 4-week rates once per group; every
+    offer of the group must still get exactly its own peers' band (itself left out)."""
+    from engine.service import _four_week_rates
+
+    shared = VocService.open(demo_store)
+    day = shared.latest_day()
+    me = shared.offer(SELLER, day, 90, "S-DEMO", "NW-PIL-030")
+    group = shared._peer_keys(day, 90, me, include_self=True)
+    assert group.height > 10
+    first, second = group.row(0), group.row(1)
+    shared.trend(CM, day, 90, *first)  # fills the group's entry
+    got = shared.trend(CM, day, 90, *second)
+    assert len(shared._group_weeks_cache) == 1
+    fresh = VocService.open(demo_store).trend(CM, day, 90, *second)
+    assert got.equals(fresh)
+    other = shared.offer(CM, day, 90, *second)
+    others = shared._weeks(
+        shared._peer_keys(day, 90, other), day - timedelta(weeks=TREND_WEEKS), day
+    )
+    sums = others.group_by("week").agg(pl.col("orders").sum().alias("want"))
+    joined = got.join(sums, on="week", how="inner")
+    assert joined.height > 40 and (joined["peer_orders"] == joined["want"]).all()
+    band = (
+        _four_week_rates(others)
+        .group_by("week")
+        .agg(want=pl.col("rate").quantile(0.25, interpolation="linear"), offers=pl.len())
+        .filter(pl.col("offers") >= 5)
+    )
+    joined = got.join(band, on="week", how="inner")
+    assert joined.height > 20 and (joined["peer_p25"] == joined["want"]).all()
