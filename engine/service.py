@@ -838,13 +838,21 @@ class VocService:
         """Keys of the offers in ``me``'s peer group at its level: those with orders at the
         same day; for a listing deleted before the as-of day (evaluated at its deletion
         day), the group's offers that were not deleted before that day."""
-        frame = self.all_health(as_of, window_days)
-        same_level = [pl.col(c) == me[c] for c in LEVEL_KEYS[me["peer_level"]]]
-        if me["e"] == as_of:
-            peers = frame.filter(pl.col("orders") > 0, pl.col("e") == me["e"], *same_level)
-        else:
-            alive = pl.col("deleted_at").is_null() | (pl.col("deleted_at") >= me["e"])
-            peers = frame.filter(alive, *same_level)
+        level = me["peer_level"]
+        values = tuple(me[c] for c in LEVEL_KEYS[level])
+        key = ("peer_keys", self.data_version(), as_of, window_days, me["e"], level, values)
+
+        def build() -> pl.DataFrame:  # the group, the offer included if it belongs
+            frame = self.all_health(as_of, window_days)
+            same_level = [pl.col(c) == me[c] for c in LEVEL_KEYS[level]]
+            if me["e"] == as_of:
+                found = frame.filter(pl.col("orders") > 0, pl.col("e") == me["e"], *same_level)
+            else:
+                alive = pl.col("deleted_at").is_null() | (pl.col("deleted_at") >= me["e"])
+                found = frame.filter(alive, *same_level)
+            return found.select("seller_id", "sku")
+
+        peers = self._memo(key, build, self._group_weeks_cache, self.group_weeks_size)
         if not include_self:
             peers = peers.filter(
                 ~((pl.col("seller_id") == me["seller_id"]) & (pl.col("sku") == me["sku"]))
