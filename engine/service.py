@@ -64,9 +64,12 @@ class GridQuery:
 
 @dataclass(frozen=True)
 class WeeklyIndex:
-    """Weekly rows of many offers, grouped by offer, and each offer's span of rows."""
+    """Weekly rows of many offers, grouped by offer, and each offer's span of rows.
 
-    weeks: pl.DataFrame  # oid, seller_id, sku, week, orders, ncx_orders
+    The rows hold the offer's integer id only; its keys are kept once, with its span (at
+    500,000 offers a year of weeks is tens of millions of rows)."""
+
+    weeks: pl.DataFrame  # oid, week, orders, ncx_orders
     spans: pl.DataFrame  # seller_id, sku, lo, hi: the offer's rows are weeks[lo:hi]
 
     @classmethod
@@ -83,10 +86,11 @@ class WeeklyIndex:
             )
             .drop("oid")
         )
-        return cls(weeks, spans)
+        return cls(weeks.drop("seller_id", "sku"), spans)
 
     def take(self, keys: pl.DataFrame) -> pl.DataFrame:
-        """The rows of the offers in ``keys`` (seller_id, sku); offers without weeks have none."""
+        """The rows of the offers in ``keys`` (seller_id, sku), with their keys: oid,
+        seller_id, sku, week, orders, ncx_orders; offers without weeks have none."""
         found = keys.select("seller_id", "sku").join(
             self.spans, on=["seller_id", "sku"], maintain_order="left"
         )
@@ -94,7 +98,9 @@ class WeeklyIndex:
         lengths = found["hi"].to_numpy().astype(np.int64) - lo
         # lo..hi-1 of every span, concatenated: each span's start repeated, plus a running count
         starts = np.repeat(lo - (np.cumsum(lengths) - lengths), lengths)
-        return self.weeks[starts + np.arange(lengths.sum())]
+        rows = self.weeks[starts + np.arange(lengths.sum())]
+        owners = found.select("seller_id", "sku")[np.repeat(np.arange(found.height), lengths)]
+        return pl.concat([rows.select("oid"), owners, rows.drop("oid")], how="horizontal")
 
 
 def _four_week_rates(weeks: pl.DataFrame) -> pl.DataFrame:

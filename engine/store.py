@@ -51,7 +51,7 @@ def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = Fal
     con = duckdb.connect(target, read_only=read_only)
     # Bounded memory: beyond the limit DuckDB spills joins, sorts and aggregates to disk
     # (next to the database file) instead of growing with the data.
-    con.execute("SET memory_limit = ?", [memory_limit()])
+    con.execute("SET memory_limit = ?", [memory_limit(read_only=read_only)])
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET enable_progress_bar = false")  # the import command turns it on
     if not read_only:
@@ -59,13 +59,17 @@ def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = Fal
     return con
 
 
-DEFAULT_MEMORY_LIMIT = "3GB"
+DEFAULT_MEMORY_LIMIT = "3GB"  # an import or a refresh
+DEFAULT_READ_MEMORY_LIMIT = "1GB"  # a reader: each serving worker, a report
 
 
-def memory_limit() -> str:
-    """DuckDB's memory limit per connection: ``$VOC_DUCKDB_MEMORY`` (e.g. ``2GB``, ``500MB``),
-    else DEFAULT_MEMORY_LIMIT."""
-    return os.environ.get("VOC_DUCKDB_MEMORY") or DEFAULT_MEMORY_LIMIT
+def memory_limit(*, read_only: bool = False) -> str:
+    """DuckDB's memory limit per connection: ``$VOC_DUCKDB_MEMORY`` (e.g. ``2GB``, ``500MB``)
+    for every connection, else DEFAULT_MEMORY_LIMIT for writers and
+    DEFAULT_READ_MEMORY_LIMIT for read-only ones."""
+    return os.environ.get("VOC_DUCKDB_MEMORY") or (
+        DEFAULT_READ_MEMORY_LIMIT if read_only else DEFAULT_MEMORY_LIMIT
+    )
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:

@@ -13,3 +13,12 @@ def test_every_connection_has_the_configured_memory_limit(monkeypatch, tmp_path)
     monkeypatch.delenv("VOC_DUCKDB_MEMORY")
     con = store.connect(None)
     assert "GiB" in con.sql("SELECT current_setting('memory_limit')").fetchall()[0][0]
+
+
+def test_readers_get_the_smaller_default(tmp_path, monkeypatch):
+    monkeypatch.delenv("VOC_DUCKDB_MEMORY", raising=False)
+    path = tmp_path / "x.duckdb"
+    store.connect(path).close()
+    reader = store.connect(path, read_only=True)
+    limit = reader.sql("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    assert limit.startswith("953") and "MiB" in limit, limit  # 1 GB
