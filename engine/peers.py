@@ -155,12 +155,6 @@ def attach(
     return out.drop([c for c in out.columns if "__" in c])
 
 
-def _running(column: str, keys: list[str]) -> pl.Expr:
-    """The running sum of ``column`` per ``keys`` (the frame sorted by day)."""
-    expr = pl.col(column).cum_sum()
-    return expr.over(keys) if keys else expr
-
-
 def _at(series: pl.DataFrame, need: pl.DataFrame, keys: list[str], value: str) -> pl.DataFrame:
     """``value`` of a step series (``keys``, ``day``, sorted by day) at each row of
     ``need`` (``e`` and ``keys``): its last change on or before ``e``, else 0."""
@@ -245,15 +239,25 @@ class PopulationSteps:
         )
 
     def _level_series(self, level: str) -> tuple[pl.DataFrame, ...]:
+        """The level's step series, each sorted by day: totals (g_n, g_k), offers
+        (g_offers), sellers (g_sellers) per group, and own (g_own) per group and seller.
+
+        Every series of changes sums to 0 over its group (each interval, span and excess
+        is added and taken off again), so in (group, day) order one plain running sum
+        restarts at 0 at each group: no per-group windows over many small groups."""
         if level in self._series:
             return self._series[level]
         keys = list(LEVEL_KEYS[level])
-        totals = (
-            self._totals.group_by(*keys, "day")
-            .agg(pl.col("dn", "dk").sum())
-            .sort("day")
-            .with_columns(g_n=_running("dn", keys), g_k=_running("dk", keys))
-        )
+
+        def running(frame: pl.DataFrame, by: list[str], **sums: str) -> pl.DataFrame:
+            summed = frame.group_by(*by, "day").agg(pl.col(*set(sums.values())).sum())
+            return (
+                summed.sort(*by, "day")
+                .with_columns(**{name: pl.col(c).cum_sum() for name, c in sums.items()})
+                .sort("day")
+            )
+
+        totals = running(self._totals, keys, g_n="dn", g_k="dk")
         one = pl.lit(1, pl.Int64)
         span_edges = pl.concat(
             [
@@ -263,27 +267,19 @@ class PopulationSteps:
                 ),
             ]
         )
-        offers = (
-            span_edges.group_by(*keys, "day")
-            .agg(pl.col("d").sum())
-            .sort("day")
-            .with_columns(g_offers=_running("d", keys))
-        )
+        offers = running(span_edges, keys, g_offers="d")
         own = (
             span_edges.group_by(*keys, "seller_id", "day")
             .agg(pl.col("d").sum())
-            .sort("day")
-            .with_columns(g_own=pl.col("d").cum_sum().over([*keys, "seller_id"]))
+            .sort(*keys, "seller_id", "day")
+            .with_columns(g_own=pl.col("d").cum_sum())
         )
+        # a seller counts while they have an offer in the group; at a group's first row
+        # the row before belongs to a group that ended at 0
         active = (pl.col("g_own") > 0).cast(pl.Int64)
-        sellers = (
-            own.with_columns(d=active - active.shift(1).over([*keys, "seller_id"]).fill_null(0))
-            .group_by(*keys, "day")
-            .agg(pl.col("d").sum())
-            .sort("day")
-            .with_columns(g_sellers=_running("d", keys))
-        )
-        self._series[level] = (totals, offers, sellers, own)
+        changes = own.with_columns(d=active - active.shift(1).fill_null(0))
+        sellers = running(changes, keys, g_sellers="d")
+        self._series[level] = (totals, offers, sellers, own.sort("day"))
         return self._series[level]
 
     def stats(self, level: str, need: pl.DataFrame) -> Stats:
