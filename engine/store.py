@@ -8,7 +8,10 @@ need. Nothing here imports another stage of the pipeline.
 
 from __future__ import annotations
 
+import functools
 import os
+import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -63,13 +66,29 @@ DEFAULT_MEMORY_LIMIT = "3GB"  # an import or a refresh
 DEFAULT_READ_MEMORY_LIMIT = "1GB"  # a reader: each serving worker, a report
 
 
+_SIZE = re.compile(r"\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", re.IGNORECASE)
+
+
 def memory_limit(*, read_only: bool = False) -> str:
     """DuckDB's memory limit per connection: ``$VOC_DUCKDB_MEMORY`` (e.g. ``2GB``, ``500MB``)
     for every connection, else DEFAULT_MEMORY_LIMIT for writers and
-    DEFAULT_READ_MEMORY_LIMIT for read-only ones."""
-    return os.environ.get("VOC_DUCKDB_MEMORY") or (
-        DEFAULT_READ_MEMORY_LIMIT if read_only else DEFAULT_MEMORY_LIMIT
-    )
+    DEFAULT_READ_MEMORY_LIMIT for read-only ones. A value that is not a size is reported
+    on standard error once and the default is used."""
+    default = DEFAULT_READ_MEMORY_LIMIT if read_only else DEFAULT_MEMORY_LIMIT
+    given = os.environ.get("VOC_DUCKDB_MEMORY")
+    if not given:
+        return default
+    if not _SIZE.fullmatch(given):
+        _warn_once(
+            f"VOC_DUCKDB_MEMORY={given!r} is not a size such as 2GB or 500MB; using {default}"
+        )
+        return default
+    return given.strip()
+
+
+@functools.cache
+def _warn_once(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr)
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:

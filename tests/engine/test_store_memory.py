@@ -22,3 +22,10 @@ def test_readers_get_the_smaller_default(tmp_path, monkeypatch):
     reader = store.connect(path, read_only=True)
     limit = reader.sql("SELECT current_setting('memory_limit')").fetchall()[0][0]
     assert limit.startswith("953") and "MiB" in limit, limit  # 1 GB
+
+
+def test_a_limit_that_is_not_a_size_is_reported_and_the_default_used(monkeypatch, capsys):
+    monkeypatch.setenv("VOC_DUCKDB_MEMORY", "lots")
+    con = store.connect(None)
+    assert "GiB" in con.sql("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    assert "VOC_DUCKDB_MEMORY='lots' is not a size" in capsys.readouterr().err
