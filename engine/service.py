@@ -593,7 +593,7 @@ class VocService:
                 pl.DataFrame({"seller_id": [seller_id], "sku": [sku]})
             )
             group, group_rates = self._group_weeks(as_of, window_days, me)
-            own = mine["oid"].unique()
+            own = mine["oid"].unique().to_list()
             others = group.filter(~pl.col("oid").is_in(own))
             rates = group_rates.filter(~pl.col("oid").is_in(own))
         else:
