@@ -349,7 +349,9 @@ def _evaluate(
             con, targets.select("seller_id", "sku", "e"), window_days=window
         )
     else:
-        orders, ncx_by_theme = ncx.window_metrics(con, days, window_days=window)
+        orders, ncx_by_theme = ncx.window_metrics(
+            con, days, window_days=window, recent_days=min(policy.risk_recent_days, window)
+        )
     metrics = _metrics(orders, ncx_by_theme)
     out = targets.join(metrics, on=["seller_id", "sku", "e"], how="left").with_columns(
         pl.col("n", "k", "k_raw", "commented", "commingled_orders").fill_null(0)
@@ -395,7 +397,12 @@ def _evaluate(
         on=["seller_id", "sku"],
         how="left",
     )
-    out = risk.annotate(con, out, population, LEVEL_KEYS, window_days=window, policy=policy)
+    recent = None  # the recent days from the window's own scan when they lie inside it
+    if not scattered and policy.risk_recent_days <= window:
+        recent = risk.recent_from_window(orders, ncx_by_theme)
+    out = risk.annotate(
+        con, out, population, LEVEL_KEYS, window_days=window, policy=policy, recent=recent
+    )
     return out.select(*_EVALUATED)
 
 

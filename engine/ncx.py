@@ -12,6 +12,13 @@ import polars as pl
 
 from engine import sql
 
+_COUNTS = ("orders", "commingled_orders", "recent_orders", "ncx_orders", "commented",
+           "recent_ncx_orders")  # fmt: skip
+
+
+def _counts(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.with_columns(pl.col(c).cast(pl.Int64) for c in _COUNTS if c in frame.columns)
+
 
 def _query(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> pl.DataFrame:
     return con.sql(sql.load(name), params=params).pl()
@@ -21,7 +28,7 @@ def _orders_and_ncx(
     con: duckdb.DuckDBPyConnection,
     inputs: tuple[str, pl.DataFrame],
     queries: tuple[str, str],
-    window_days: int,
+    params: dict,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Run an (orders, ncx) pair of window queries over one registered input frame.
 
@@ -31,32 +38,40 @@ def _orders_and_ncx(
     name, frame = inputs
     con.register(name, frame.to_arrow())
     try:
-        params = {"window": window_days}
-        orders = _query(con, queries[0], params).with_columns(
-            pl.col("orders", "commingled_orders").cast(pl.Int64)
-        )
-        ncx = _query(con, queries[1], params).with_columns(
-            pl.col("ncx_orders", "commented").cast(pl.Int64)
-        )
+        orders = _counts(_query(con, queries[0], params))
+        ncx = _counts(_query(con, queries[1], params))
     finally:
         con.unregister(name)
     return orders, ncx
 
 
 def window_metrics(
-    con: duckdb.DuckDBPyConnection, days: list[date], *, window_days: int
+    con: duckdb.DuckDBPyConnection,
+    days: list[date],
+    *,
+    window_days: int,
+    recent_days: int | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Orders and NCX orders of every offer for windows of ``window_days`` ending at ``days``.
 
     Returns two frames:
-    - orders: ``e, seller_id, sku, orders, commingled_orders`` (offers with >= 1 order only);
-    - ncx: ``e, seller_id, sku, theme, ncx_orders, commented`` per theme of the NCX orders'
-      first counted event; uncapped (the caller caps k at n).
-    ``e`` is the effective (last) day of the window; the window is [e - W + 1, e].
+    - orders: ``e, seller_id, sku, orders, commingled_orders, recent_orders`` (offers with
+      >= 1 order only);
+    - ncx: ``e, seller_id, sku, theme, ncx_orders, commented, recent_ncx_orders`` per theme
+      of the NCX orders' first counted event; uncapped (the caller caps k at n).
+    ``e`` is the effective (last) day of the window; the window is [e - W + 1, e]. The
+    ``recent_*`` columns count the same of the last ``recent_days`` of it (default: the
+    whole window; at most ``window_days``), from the same scan (engine.risk's recent days).
     """
+    recent = window_days if recent_days is None else recent_days
+    if not 0 < recent <= window_days:
+        raise ValueError(f"recent_days {recent} is not within the window of {window_days}")
     eval_days = pl.DataFrame({"e": sorted(set(days))}, schema={"e": pl.Date})
     return _orders_and_ncx(
-        con, ("eval_days", eval_days), ("window_orders", "window_ncx"), window_days
+        con,
+        ("eval_days", eval_days),
+        ("window_orders", "window_ncx"),
+        {"window": window_days, "recent": recent},
     )
 
 
@@ -84,5 +99,5 @@ def offer_window_metrics(
         con,
         ("eval_offers", targets.select("seller_id", "sku", "e")),
         ("offer_window_orders", "offer_window_ncx"),
-        window_days,
+        {"window": window_days},
     )

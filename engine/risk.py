@@ -58,12 +58,20 @@ def clusters(
 
 def recent_metrics(con: duckdb.DuckDBPyConnection, days: list, *, policy: Policy) -> pl.DataFrame:
     """``e, seller_id, sku, n30, k30`` of every offer with orders in the recent days
-    ``[e - risk_recent_days + 1, e]`` (k capped at n)."""
-    orders, by_theme = ncx.window_metrics(con, days, window_days=policy.risk_recent_days)
+    ``[e - risk_recent_days + 1, e]`` (k capped at n), by a scan of their own."""
+    recent = policy.risk_recent_days
+    return recent_from_window(*ncx.window_metrics(con, days, window_days=recent))
+
+
+def recent_from_window(orders: pl.DataFrame, by_theme: pl.DataFrame) -> pl.DataFrame:
+    """``recent_metrics`` from the two frames of ``ncx.window_metrics`` (their
+    ``recent_orders`` and ``recent_ncx_orders``: the health window's scan gives the recent
+    days too when they lie inside it)."""
     keys = ["e", "seller_id", "sku"]
-    k = by_theme.group_by(keys).agg(k_raw=pl.col("ncx_orders").sum())
+    k = by_theme.group_by(keys).agg(k_raw=pl.col("recent_ncx_orders").sum())
     return (
-        orders.select(*keys, n30=pl.col("orders"))
+        orders.filter(pl.col("recent_orders") > 0)
+        .select(*keys, n30=pl.col("recent_orders"))
         .join(k, on=keys, how="left")
         .select(*keys, "n30", k30=pl.min_horizontal(pl.col("k_raw").fill_null(0), "n30"))
     )
@@ -122,6 +130,7 @@ def annotate(
     *,
     window_days: int,
     policy: Policy,
+    recent: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Add ``at_risk`` (bool), ``at_risk_reason`` (null when not at risk) and
     ``at_risk_explanation`` (the sentence quoting the numbers used) to evaluated targets.
@@ -129,7 +138,8 @@ def annotate(
     ``targets``: health rows with ``e, seller_id, sku, health, status, peer_level,
     peer_offers, category, subcategory, price_band``. ``population``: the peer population
     the health was computed from (see ``recent_peer_rates``); None (deleted listings,
-    evaluated at scattered days) marks nothing at risk.
+    evaluated at scattered days) marks nothing at risk. ``recent``: ``recent_metrics`` of
+    the targets' days when the caller has them already (``recent_from_window``).
     """
     keys = ["e", "seller_id", "sku"]
     if population is None or targets.is_empty():
@@ -139,7 +149,8 @@ def annotate(
             at_risk_explanation=pl.lit(None, pl.String),
         )
     days = targets["e"].unique().to_list()
-    recent = recent_metrics(con, days, policy=policy)
+    if recent is None:
+        recent = recent_metrics(con, days, policy=policy)
     peer = recent_peer_rates(targets, population, recent, level_keys, policy=policy)
     found = clusters(con, days, window_days=window_days, policy=policy)
     themes = (

@@ -36,3 +36,20 @@ def test_demo_offers_are_at_risk_weeks_before_they_turn_poor(demo_con):
     planted = set(truth.offer_kind.filter(pl.col("kind") == "surging")["sku"])
     planted_poor = planted & set(poor["sku"])
     assert len(planted_poor) >= 2 and planted_poor <= set(warned), (planted, warned)
+
+
+def test_the_recent_days_from_the_windows_scan_equal_their_own_scan(demo_con):
+    """risk.recent_from_window (the health window's scan, its last 30 days) gives exactly
+    what risk.recent_metrics (a scan of the 30 days alone) gives, at several days."""
+    from engine import ncx, risk
+    from engine.policy import DEFAULT_POLICY
+
+    last = store.latest_day(demo_con)
+    days = [last - timedelta(days=d) for d in (0, 29, 30, 61, 200)]
+    keys = ["e", "seller_id", "sku"]
+    own = risk.recent_metrics(demo_con, days, policy=DEFAULT_POLICY).sort(keys)
+    for window in (30, 90, 365):
+        scanned = ncx.window_metrics(demo_con, days, window_days=window, recent_days=30)
+        shared = risk.recent_from_window(*scanned).sort(keys)
+        assert shared.height > 1000 and shared["k30"].sum() > 0
+        assert shared.equals(own), window
