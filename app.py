@@ -7,6 +7,8 @@ python app.py demo [--scale X]     rebuild the store with the demo marketplace
 python app.py action add|list|remove  record, list or remove seller actions
 python app.py user add|remove|list|password  who may sign in (sign-in once one exists)
 python app.py snapshot --out F.pdf the report view as PDF (or PNG) by the system Chromium
+python app.py export --lake DIR    the store's canonical tables as Parquet (docs/spark.md)
+python app.py derive --engine spark|duckdb --lake DIR   the derived tables from that Parquet
 
 --store FOLDER may also follow the command. python app.py COMMAND --help explains it.
 Documentation: docs/command-line.md.
@@ -301,6 +303,7 @@ def _parser() -> argparse.ArgumentParser:
     n = _snapshot_parser(sub)
     a = _action_parser(sub)
     u = _user_parser(sub)
+    x, v = _lake_parsers(sub)
 
     for sp in (
         s,
@@ -312,9 +315,50 @@ def _parser() -> argparse.ArgumentParser:
         *a.commands,
         u,
         *u.commands,
+        x,
+        v,
     ):  # --store is accepted after the command too
         sp.add_argument("--store", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return p
+
+
+# --- export / derive: the lake folder (engine/lake.py, engine/spark_derive.py) ---------
+
+
+def _lake_parsers(sub) -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
+    x = sub.add_parser(
+        "export",
+        help="write the store's canonical tables as Parquet into a lake folder",
+        description="Write the store's canonical tables (offers, orders, feedback, actions, "
+        "benchmark) and the reference tables the derivation reads (reason_map, "
+        "theme_lexicon) as Parquet, one folder per table, under DIR (created if missing). "
+        "Exit status 0, or 2 when the store holds no data or DIR cannot be written.",
+    )
+    x.add_argument("--lake", type=Path, required=True, metavar="DIR", help="the lake folder")
+    v = sub.add_parser(
+        "derive",
+        help="compute the derived tables from a lake folder on DuckDB or Spark",
+        description="Read the canonical Parquet of DIR (written by `export`), compute the "
+        "derived tables (events, offer_day, offer_ncx_day, offer_activity) and write them "
+        "as Parquet under DIR/derived/, replacing what was there only when every table is "
+        "written. `report --derived DIR` and `serve --derived DIR` then use them. Exit "
+        "status 0, 2 when DIR is incomplete or Spark cannot start (pyspark or Java "
+        "missing: scripts/setup-spark), 1 when the derivation fails.",
+    )
+    v.add_argument("--lake", type=Path, required=True, metavar="DIR", help="the lake folder")
+    v.add_argument(
+        "--engine",
+        choices=("duckdb", "spark"),
+        default="duckdb",
+        help="duckdb (the reference, embedded) or spark (pyspark; default duckdb)",
+    )
+    v.add_argument(
+        "--master",
+        metavar="URL",
+        help="Spark master URL, e.g. spark://host:7077 (default local[*]; only with "
+        "--engine spark)",
+    )
+    return x, v
 
 
 # --- snapshot: the report view rendered by the system Chromium (reporting/snapshot.py) ---
@@ -611,6 +655,13 @@ def main(argv: list[str] | None = None) -> int:
         return commands.build_demo(store_root, scale=args.scale, seed=args.seed, force=args.force)
     if command == "user":
         return _user(store_root, args)
+    if command == "export":
+        return commands.run_export(store_root, args.lake)
+    if command == "derive":
+        if args.master and args.engine != "spark":
+            print("--master is only for --engine spark", file=sys.stderr)
+            return 2
+        return commands.run_derive(args.lake, engine=args.engine, master=args.master)
     return _serve(store_root, args)
 
 

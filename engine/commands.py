@@ -345,3 +345,67 @@ def run_action(
     except BrokenPipeError:
         _quiet_stdout()
     return 0
+
+
+# --- the lake: canonical tables as Parquet, derived on DuckDB or Spark (docs/spark.md) ---
+
+
+def run_export(store_root: Path, lake_dir: Path, *, out: TextIO = sys.stderr) -> int:
+    """``export --lake DIR``: the store's canonical and reference tables as Parquet.
+    Exit status 0, or 2 (said why) when the store is empty or DIR cannot be written."""
+    from engine import lake
+
+    try:
+        _, con = Store(store_root).connect()
+    except StoreError as err:
+        print(f"nothing exported: {err}: run `python app.py demo` or `import` first", file=out)
+        return 2
+    started = time.perf_counter()
+    try:
+        counts = lake.export(con, lake_dir, progress=lambda m: print(f"export: {m}", file=out))
+    except lake.LakeError as err:
+        print(f"nothing exported: {err}", file=out)
+        return 2
+    finally:
+        con.close()
+    print(
+        f"exported {len(counts)} tables from {store_root} to {lake_dir} in "
+        f"{time.perf_counter() - started:.1f} s; derive them with "
+        f"`python app.py derive --lake {lake_dir}`",
+        file=out,
+    )
+    return 0
+
+
+def run_derive(
+    lake_dir: Path, *, engine: str = "duckdb", master: str | None = None, out: TextIO = sys.stderr
+) -> int:
+    """``derive --engine duckdb|spark --lake DIR``: the derived tables from the lake's
+    Parquet into DIR/derived. Exit status 0, 2 (said why) when the lake is incomplete or
+    Spark cannot start (pyspark or Java missing), 1 when the derivation fails."""
+    from engine import lake
+
+    started = time.perf_counter()
+
+    def say(message: str) -> None:
+        print(f"derive ({engine}): {message}", file=out, flush=True)
+
+    try:
+        if engine == "spark":
+            from engine import spark_derive
+
+            spark_derive.derive(lake_dir, master=master, progress=say)
+        else:
+            lake.derive_duckdb(lake_dir, progress=say)
+    except lake.LakeError as err:
+        print(f"not derived: {err}", file=out)
+        return 2
+    except ImportError as err:  # spark_derive raises SparkUnavailable (an ImportError)
+        print(f"not derived: {err}", file=out)
+        return 2
+    print(
+        f"derived tables written to {lake_dir / lake.DERIVED_DIR} by {engine} in "
+        f"{time.perf_counter() - started:.1f} s",
+        file=out,
+    )
+    return 0
