@@ -17,6 +17,7 @@ Documentation: docs/command-line.md.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -26,6 +27,8 @@ from engine import commands, store
 from engine.importers.detect import InputFile
 from engine.pipeline import DEFAULT_SELLER
 from engine.report import EVENT_COLUMNS
+
+DERIVED_ENV = "VOC_DERIVED"  # the lake whose derived tables `serve --derived` shows
 
 
 def create_app(store_root: Path, *, warm: bool = False):
@@ -42,7 +45,12 @@ def create_app(store_root: Path, *, warm: bool = False):
     from layouts.page import Who, layout
     from serving.auth import current
 
-    service = VocService.open(store_root)
+    derived = os.environ.get(DERIVED_ENV)  # serve --derived DIR (the workers inherit it)
+    service = (
+        VocService.open_derived(store_root, Path(derived))
+        if derived
+        else VocService.open(store_root)
+    )
     users = Users(service.state())
     app = dash.Dash(
         __name__,
@@ -148,6 +156,14 @@ def _parser() -> argparse.ArgumentParser:
         help="requests each worker serves at a time (default 4)",
     )
     s.add_argument(
+        "--derived",
+        type=Path,
+        metavar="DIR",
+        help="show the derived tables of the lake DIR (DIR/derived, written by `derive`) "
+        "instead of the store's own; the canonical tables still come from the store, and an "
+        "import shows after a restart",
+    )
+    s.add_argument(
         "--debug",
         action="store_true",
         help="Dash debug mode on Flask's development server: reloads on code changes, shows "
@@ -243,6 +259,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     r.add_argument(
         "--format", choices=("csv", "json"), default="csv", help="output format (default csv)"
+    )
+    r.add_argument(
+        "--derived",
+        type=Path,
+        metavar="DIR",
+        help="use the derived tables of the lake DIR (DIR/derived, written by `derive`) "
+        "instead of the store's own; the canonical tables still come from the store",
     )
     mode = r.add_mutually_exclusive_group()
     mode.add_argument(
@@ -562,6 +585,16 @@ def _serve(store_root: Path, args) -> int:
     if debug and host not in ("127.0.0.1", "localhost", "::1"):
         print("--debug shows errors and code on the page: only on 127.0.0.1", file=sys.stderr)
         return 2
+    derived = getattr(args, "derived", None)
+    if derived is not None:
+        from engine import lake
+
+        try:
+            lake.check_derived(derived)
+        except lake.LakeError as err:
+            print(f"not started: --derived: {err}", file=sys.stderr)
+            return 2
+        os.environ[DERIVED_ENV] = str(derived.resolve())
     try:
         secret_from_env(required=AppState.beside(store_root).has_users())
         session_hours()
@@ -628,6 +661,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.window_days < 1:
             print("--window-days must be at least 1", file=sys.stderr)
             return 2
+        if args.derived and args.data:
+            print("--derived reads the store's canonical tables: not with --data", file=sys.stderr)
+            return 2
         return commands.run_report(
             None if args.data else store_root,
             as_of=args.as_of,
@@ -641,6 +677,7 @@ def main(argv: list[str] | None = None) -> int:
             events=args.events,
             ncx_orders=args.ncx_orders,
             sku=args.sku,
+            derived_dir=args.derived,
         )
     if command == "action":
         return _action(store_root, args)

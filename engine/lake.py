@@ -22,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 
-from engine import derive, store, themes
+from engine import derive, sql, store, themes
 
 # The canonical tables (engine/sql/schema.sql; benchmark is read by health, not derive)
 # and the reference tables the derivation joins (engine.themes.load_reference_tables).
@@ -188,3 +188,42 @@ def derive_duckdb(lake: Path, progress: Progress | None = None) -> dict[str, flo
     finally:
         con.close()
     return timings
+
+
+def _path_literal(path: str) -> str:
+    """A file path as a DuckDB string literal (a view's text cannot take a parameter)."""
+    return "'" + path.replace("'", "''") + "'"
+
+
+def overlay(store_file: Path, lake_dir: Path) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection where the store's tables are views over its file
+    (attached read-only) except the derived ones: events, offer_day, offer_ncx_day and
+    offer_activity are views over ``lake_dir/derived``, and the snapshot and
+    deleted_health are computed again from them (engine.health.write_snapshot), so every
+    health the report or the page shows comes from the lake's derived tables. The
+    canonical tables (and store_meta) still come from the store. LakeError when the lake
+    has no derived tables."""
+    from engine import health
+
+    check_derived(lake_dir)
+    con = duckdb.connect()
+    con.execute("SET memory_limit = ?", [store.memory_limit(read_only=True)])
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")
+    con.execute(f"ATTACH {_path_literal(str(store_file))} AS voc_store (READ_ONLY)")
+    tables = [
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'voc_store' "
+            "AND table_schema = 'main'"
+        ).fetchall()
+    ]
+    for table in tables:
+        if table not in store.DERIVED_TABLES:
+            con.execute(f"CREATE VIEW {sql.quote_ident(table)} AS "
+                        f"SELECT * FROM voc_store.main.{sql.quote_ident(table)}")  # fmt: skip
+    for table in derive.DERIVED_SQL:
+        glob = _path_literal(parquet_glob(derived_dir(lake_dir, table)))
+        con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet({glob})")
+    health.write_snapshot(con)
+    return con
