@@ -7,6 +7,8 @@ python app.py demo [--scale X]     rebuild the store with the demo marketplace
 python app.py action add|list|remove  record, list or remove seller actions
 python app.py user add|remove|list|password  who may sign in (sign-in once one exists)
 python app.py snapshot --out F.pdf the report view as PDF (or PNG) by the system Chromium
+python app.py export --lake DIR    the store's canonical tables as Parquet (docs/spark.md)
+python app.py derive --engine spark|duckdb --lake DIR   the derived tables from that Parquet
 
 --store FOLDER may also follow the command. python app.py COMMAND --help explains it.
 Documentation: docs/command-line.md.
@@ -15,6 +17,7 @@ Documentation: docs/command-line.md.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -24,6 +27,8 @@ from engine import commands, store
 from engine.importers.detect import InputFile
 from engine.pipeline import DEFAULT_SELLER
 from engine.report import EVENT_COLUMNS
+
+DERIVED_ENV = "VOC_DERIVED"  # the lake whose derived tables `serve --derived` shows
 
 
 def create_app(store_root: Path, *, warm: bool = False):
@@ -40,7 +45,12 @@ def create_app(store_root: Path, *, warm: bool = False):
     from layouts.page import Who, layout
     from serving.auth import current
 
-    service = VocService.open(store_root)
+    derived = os.environ.get(DERIVED_ENV)  # serve --derived DIR (the workers inherit it)
+    service = (
+        VocService.open_derived(store_root, Path(derived))
+        if derived
+        else VocService.open(store_root)
+    )
     users = Users(service.state())
     app = dash.Dash(
         __name__,
@@ -146,6 +156,14 @@ def _parser() -> argparse.ArgumentParser:
         help="requests each worker serves at a time (default 4)",
     )
     s.add_argument(
+        "--derived",
+        type=Path,
+        metavar="DIR",
+        help="show the derived tables of the lake DIR (DIR/derived, written by `derive`) "
+        "instead of the store's own; the canonical tables still come from the store, and an "
+        "import shows after a restart",
+    )
+    s.add_argument(
         "--debug",
         action="store_true",
         help="Dash debug mode on Flask's development server: reloads on code changes, shows "
@@ -242,6 +260,13 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--format", choices=("csv", "json"), default="csv", help="output format (default csv)"
     )
+    r.add_argument(
+        "--derived",
+        type=Path,
+        metavar="DIR",
+        help="use the derived tables of the lake DIR (DIR/derived, written by `derive`) "
+        "instead of the store's own; the canonical tables still come from the store",
+    )
     mode = r.add_mutually_exclusive_group()
     mode.add_argument(
         "--actions",
@@ -301,6 +326,7 @@ def _parser() -> argparse.ArgumentParser:
     n = _snapshot_parser(sub)
     a = _action_parser(sub)
     u = _user_parser(sub)
+    x, v = _lake_parsers(sub)
 
     for sp in (
         s,
@@ -312,9 +338,50 @@ def _parser() -> argparse.ArgumentParser:
         *a.commands,
         u,
         *u.commands,
+        x,
+        v,
     ):  # --store is accepted after the command too
         sp.add_argument("--store", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return p
+
+
+# --- export / derive: the lake folder (engine/lake.py, engine/spark_derive.py) ---------
+
+
+def _lake_parsers(sub) -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
+    x = sub.add_parser(
+        "export",
+        help="write the store's canonical tables as Parquet into a lake folder",
+        description="Write the store's canonical tables (offers, orders, feedback, actions, "
+        "benchmark) and the reference tables the derivation reads (reason_map, "
+        "theme_lexicon) as Parquet, one folder per table, under DIR (created if missing). "
+        "Exit status 0, or 2 when the store holds no data or DIR cannot be written.",
+    )
+    x.add_argument("--lake", type=Path, required=True, metavar="DIR", help="the lake folder")
+    v = sub.add_parser(
+        "derive",
+        help="compute the derived tables from a lake folder on DuckDB or Spark",
+        description="Read the canonical Parquet of DIR (written by `export`), compute the "
+        "derived tables (events, offer_day, offer_ncx_day, offer_activity) and write them "
+        "as Parquet under DIR/derived/, replacing what was there only when every table is "
+        "written. `report --derived DIR` and `serve --derived DIR` then use them. Exit "
+        "status 0, 2 when DIR is incomplete or Spark cannot start (pyspark or Java "
+        "missing: scripts/setup-spark), 1 when the derivation fails.",
+    )
+    v.add_argument("--lake", type=Path, required=True, metavar="DIR", help="the lake folder")
+    v.add_argument(
+        "--engine",
+        choices=("duckdb", "spark"),
+        default="duckdb",
+        help="duckdb (the reference, embedded) or spark (pyspark; default duckdb)",
+    )
+    v.add_argument(
+        "--master",
+        metavar="URL",
+        help="Spark master URL, e.g. spark://host:7077 (default local[*]; only with "
+        "--engine spark)",
+    )
+    return x, v
 
 
 # --- snapshot: the report view rendered by the system Chromium (reporting/snapshot.py) ---
@@ -518,6 +585,16 @@ def _serve(store_root: Path, args) -> int:
     if debug and host not in ("127.0.0.1", "localhost", "::1"):
         print("--debug shows errors and code on the page: only on 127.0.0.1", file=sys.stderr)
         return 2
+    derived = getattr(args, "derived", None)
+    if derived is not None:
+        from engine import lake
+
+        try:
+            lake.check_derived(derived)
+        except lake.LakeError as err:
+            print(f"not started: --derived: {err}", file=sys.stderr)
+            return 2
+        os.environ[DERIVED_ENV] = str(derived.resolve())
     try:
         secret_from_env(required=AppState.beside(store_root).has_users())
         session_hours()
@@ -584,6 +661,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.window_days < 1:
             print("--window-days must be at least 1", file=sys.stderr)
             return 2
+        if args.derived and args.data:
+            print("--derived reads the store's canonical tables: not with --data", file=sys.stderr)
+            return 2
         return commands.run_report(
             None if args.data else store_root,
             as_of=args.as_of,
@@ -597,6 +677,7 @@ def main(argv: list[str] | None = None) -> int:
             events=args.events,
             ncx_orders=args.ncx_orders,
             sku=args.sku,
+            derived_dir=args.derived,
         )
     if command == "action":
         return _action(store_root, args)
@@ -611,6 +692,13 @@ def main(argv: list[str] | None = None) -> int:
         return commands.build_demo(store_root, scale=args.scale, seed=args.seed, force=args.force)
     if command == "user":
         return _user(store_root, args)
+    if command == "export":
+        return commands.run_export(store_root, args.lake)
+    if command == "derive":
+        if args.master and args.engine != "spark":
+            print("--master is only for --engine spark", file=sys.stderr)
+            return 2
+        return commands.run_derive(args.lake, engine=args.engine, master=args.master)
     return _serve(store_root, args)
 
 

@@ -1,7 +1,7 @@
 """Scale benchmark (issue 11): the whole path at 1M, 10M and 50M order lines in one run.
 
     python bench/scale.py [--sizes 1m,10m,50m] [--quick] [--calls 30] [--json FILE]
-                          [--out FILE] [--skip import,one_day,asof,pandas,serve,cold]
+                          [--out FILE] [--skip import,one_day,asof,pandas,serve,cold,spark]
 
 Prints a markdown table (one column per size) and the targets of issue 11's "Done when"
 beside the measured values. Every measurement runs in a fresh Python process, through
@@ -36,7 +36,12 @@ the worker of the script that already measures it (``common.run_worker``):
   windows, peers with widening, Wilson interval, rules), timed per request, its result
   compared offer by offer with the project's for the same days (health, orders, NCX
   orders, peer level, peer offers, rates: all must be equal), and the ratio pandas ÷
-  project.
+  project;
+- **the derivation on Spark** (bench/spark.py, at ``SPARK_SIZES``): the store exported
+  to a lake, then ``derive --engine duckdb`` and ``derive --engine spark`` (local[*]),
+  each a fresh process, wall time, and whether both wrote the same derived tables
+  (``--skip spark``, or no pyspark installed, leaves it out; the demo scale:
+  ``python bench/spark.py --sizes demo``).
 
 The machine (``common.machine_info``) and the load average before and after the run are
 printed; each row carries the 1-minute load average at its start in the JSON. Data: bench/
@@ -71,6 +76,8 @@ import ui  # noqa: E402  (bench/ui.py: the callbacks' worker)
 ENGINE_PY = BENCH_DIR / "engine.py"
 IMPORTS_PY = BENCH_DIR / "imports.py"
 UI_PY = BENCH_DIR / "ui.py"
+SPARK_PY = BENCH_DIR / "spark.py"
+SPARK_SIZES = ("1m", "10m")
 SEED = 1111
 DEFAULT_SIZES = "1m,10m,50m"
 PANDAS_SIZES = ("1m", "10m")
@@ -293,6 +300,11 @@ def measure_size(size: str, args, tmp: Path) -> dict:
         finally:
             shutil.rmtree(copy, ignore_errors=True)
         res["day"] = {k: v for k, v in day.items() if k != "paths"}
+
+    if "spark" not in args.skip and size in SPARK_SIZES:
+        _say(f"{size}: export, then derive on DuckDB and on Spark (local[*])")
+        res["spark"] = run(SPARK_PY, {"store": str(root), "timeout": timeout}, timeout,
+                           f"{size} derive spark vs duckdb")  # fmt: skip
 
     if "serve" not in args.skip:
         res["serve"] = {}
@@ -594,6 +606,13 @@ def render(info: dict, results: dict[str, dict]) -> str:
         return f"**{v['pandas_ratio']:.1f}×** ÷ the project cold{warm}"
 
     row("pandas ÷ project (health of every offer for an arbitrary as-of day)", ratio)
+
+    def spark_cell(r):
+        import spark  # bench/spark.py
+
+        return spark.cell(r["spark"])
+
+    row("derive on Spark (local[*]) vs DuckDB, wall", spark_cell)
     lines += render_targets(results)
     lines += [
         "",
@@ -627,7 +646,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--pandas-requests", type=int, help="pandas requests (default 2; quick 1)")
     p.add_argument(
-        "--skip", default="", help="comma-separated: import,one_day,asof,pandas,serve,cold"
+        "--skip", default="", help="comma-separated: import,one_day,asof,pandas,serve,cold,spark"
     )
     p.add_argument("--timeout", type=float, default=TIMEOUT_S, help="kill a worker after (s)")
     p.add_argument("--json", type=Path, help="also write the raw results here")
@@ -660,6 +679,12 @@ def main(argv: list[str] | None = None) -> int:
             _say("pandas is not installed: skipping the pandas script "
                  "(.venv/bin/python -m pip install -r bench/requirements.txt)")  # fmt: skip
             args.skip.add("pandas")
+    try:
+        import pyspark  # noqa: F401  (requirements-spark.txt)
+    except ImportError:
+        if "spark" not in args.skip:
+            _say("pyspark is not installed: skipping the Spark derivation (scripts/setup-spark)")
+            args.skip.add("spark")
     _say(str(info))
     for s in sizes:
         if datagen.parse_size(s).lines >= 30_000_000 and datagen.manifest(s) is None:

@@ -164,10 +164,25 @@ class _Refused(Exception):
     """A report the options cannot give; its message is said on stderr (exit status 2)."""
 
 
-def _open_report_store(store_root: Path | None, data_dir: Path | None):
+def _open_report_store(
+    store_root: Path | None, data_dir: Path | None, derived_dir: Path | None = None
+):
     """(generation, connection) the report reads: the store's live generation, or a
-    temporary in-memory store holding the files of ``data_dir`` (generation None).
-    _Refused when there is nothing to read."""
+    temporary in-memory store holding the files of ``data_dir`` (generation None), or
+    with ``derived_dir`` the store's canonical tables beside the derived tables of that
+    lake (engine.lake.overlay). _Refused when there is nothing to read."""
+    if derived_dir is not None and store_root is not None:
+        from engine import lake
+
+        target = Store(store_root)
+        live = target.live()
+        if live is None:
+            raise _Refused(f"the store {store_root} holds no data yet: run `python app.py "
+                           "demo` or `import` first")  # fmt: skip
+        try:
+            return target.generation(), lake.overlay(live, derived_dir)
+        except lake.LakeError as err:
+            raise _Refused(f"--derived: {err}") from None
     if data_dir is not None:
         files = data_files(data_dir) if data_dir.is_dir() else []
         if not files:
@@ -201,6 +216,7 @@ def run_report(
     events: bool = False,
     ncx_orders: bool = False,
     sku: str | None = None,
+    derived_dir: Path | None = None,
 ) -> int:
     """Print the per-offer report, or in one of the exclusive modes: ``actions`` one row
     per seller action; ``at_risk`` only the offers at risk, with their
@@ -209,7 +225,7 @@ def run_report(
     ``sku``). ``data_dir`` imports its files into a temporary store. Exit status 0, or 2
     (said on stderr) when the store or the options cannot answer."""
     try:
-        generation, con = _open_report_store(store_root, data_dir)
+        generation, con = _open_report_store(store_root, data_dir, derived_dir)
     except _Refused as err:
         print(err, file=sys.stderr)
         return 2
@@ -344,4 +360,71 @@ def run_action(
         out.flush()
     except BrokenPipeError:
         _quiet_stdout()
+    return 0
+
+
+# --- the lake: canonical tables as Parquet, derived on DuckDB or Spark (docs/spark.md) ---
+
+
+def run_export(store_root: Path, lake_dir: Path, *, out: TextIO | None = None) -> int:
+    """``export --lake DIR``: the store's canonical and reference tables as Parquet.
+    Exit status 0, or 2 (said why) when the store is empty or DIR cannot be written."""
+    from engine import lake
+
+    out = out or sys.stderr
+
+    try:
+        _, con = Store(store_root).connect()
+    except StoreError as err:
+        print(f"nothing exported: {err}: run `python app.py demo` or `import` first", file=out)
+        return 2
+    started = time.perf_counter()
+    try:
+        counts = lake.export(con, lake_dir, progress=lambda m: print(f"export: {m}", file=out))
+    except lake.LakeError as err:
+        print(f"nothing exported: {err}", file=out)
+        return 2
+    finally:
+        con.close()
+    print(
+        f"exported {len(counts)} tables from {store_root} to {lake_dir} in "
+        f"{time.perf_counter() - started:.1f} s; derive them with "
+        f"`python app.py derive --lake {lake_dir}`",
+        file=out,
+    )
+    return 0
+
+
+def run_derive(
+    lake_dir: Path, *, engine: str = "duckdb", master: str | None = None, out: TextIO | None = None
+) -> int:
+    """``derive --engine duckdb|spark --lake DIR``: the derived tables from the lake's
+    Parquet into DIR/derived. Exit status 0, 2 (said why) when the lake is incomplete or
+    Spark cannot start (pyspark or Java missing), 1 when the derivation fails."""
+    from engine import lake
+
+    out = out or sys.stderr
+    started = time.perf_counter()
+
+    def say(message: str) -> None:
+        print(f"derive ({engine}): {message}", file=out, flush=True)
+
+    try:
+        if engine == "spark":
+            from engine import spark_derive
+
+            spark_derive.derive(lake_dir, master=master, progress=say)
+        else:
+            lake.derive_duckdb(lake_dir, progress=say)
+    except lake.LakeError as err:
+        print(f"not derived: {err}", file=out)
+        return 2
+    except ImportError as err:  # spark_derive raises SparkUnavailable (an ImportError)
+        print(f"not derived: {err}", file=out)
+        return 2
+    print(
+        f"derived tables written to {lake_dir / lake.DERIVED_DIR} by {engine} in "
+        f"{time.perf_counter() - started:.1f} s",
+        file=out,
+    )
     return 0

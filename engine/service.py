@@ -25,7 +25,7 @@ from engine import peer_themes, sql, store, traced
 from engine.access import User, check_offer, resolve_viewer
 from engine.actions import check_action
 from engine.app_state import ActionError, AppState
-from engine.generations import Reader, Store
+from engine.generations import Reader, Store, StoreError
 from engine.health import LEVEL_KEYS, MARKETPLACE, Viewer, offer_health, wilson
 from engine.policy import DEFAULT_POLICY, DELETED, SHOWN_LEVELS, SHOWN_RANK, Policy
 from engine.traced import FixShare
@@ -211,6 +211,23 @@ class VocService:
         reader = Reader(Store(Path(root)))
         reader.current()  # fail now, not on the first request, when there is no data
         return cls(reader.current, policy, _reader=reader, app_state=AppState.beside(root))
+
+    @classmethod
+    def open_derived(
+        cls, root: str | os.PathLike[str], lake_dir: Path, policy: Policy = DEFAULT_POLICY
+    ) -> VocService:
+        """Over the store's canonical tables and the derived tables of a lake folder
+        (``serve --derived``, engine.lake.overlay). The data is fixed while it is served:
+        an import into the store shows after a restart. LakeError or StoreError when
+        either is missing."""
+        from engine import lake
+
+        live = Store(Path(root)).live()
+        if live is None:
+            raise StoreError(f"the store {root} holds no data yet")
+        con = lake.overlay(live, Path(lake_dir))
+        version = store.data_version(con)
+        return cls(lambda: (version, con), policy, app_state=AppState.beside(root))
 
     @classmethod
     def over(cls, con: duckdb.DuckDBPyConnection, policy: Policy = DEFAULT_POLICY) -> VocService:

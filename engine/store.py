@@ -108,10 +108,14 @@ def is_empty(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    """True when the store has a table called ``name``."""
+    """True when the store has a table (or view) called ``name``: in the connection's own
+    database or its temp catalog, not in another attached one (engine.lake.overlay)."""
     return bool(
         sql.scalar(
-            con, "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+            con,
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ? "
+            "AND table_catalog IN (current_database(), 'temp')",
+            [name],
         )
     )
 
