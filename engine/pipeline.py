@@ -166,10 +166,8 @@ def load_frames(
 ) -> ImportSummary:
     """Add canonical polars frames (already valid, e.g. the demo) in one transaction."""
     say = progress or (lambda _msg: None)
-    summary = ImportSummary()
-    started = time.perf_counter()
     with store.transaction(con):
-        parts = []
+        stages: dict[str, Stage] = {}
         for table in store.CANONICAL_TABLES:
             frame = frames.get(table)
             if frame is None:
@@ -182,14 +180,46 @@ def load_frames(
             for c, spec in TABLE_COLUMNS[table].items():  # optional columns
                 if c not in frame.columns:
                     con.execute(f'ALTER TABLE {stage} ADD COLUMN "{c}" {spec.type}')
-            source = StagedFile(Path(table), stage, frame.height, 0, 1)
-            parts.append(merging.Part(table, stage, source))
-        summary.merged = merging.merge(con, parts)
-        for p in parts:
-            drop(con, p.stage)
-        summary.seconds_import = time.perf_counter() - started
-        say("refreshing derived tables")
-        summary.seconds_refresh = refresh(con, summary.merged, origin=origin)
+            stages[table] = Stage(stage, frame.height)
+        return load_stages(con, stages, origin=origin, progress=progress)
+
+
+@dataclass(frozen=True)
+class Stage:
+    """Canonical rows of one table, already valid, staged in DuckDB: the TEMP table or
+    view ``name`` (every column of the table, in any order, and maybe more), ``rows``
+    rows, numbered by the column ``rowid`` (a table's own ``rowid`` by default; a view
+    needs a column of its own)."""
+
+    name: str
+    rows: int
+    rowid: str = "rowid"
+
+
+def load_stages(
+    con: duckdb.DuckDBPyConnection,
+    stages: Mapping[str, Stage],
+    *,
+    origin: str = "demo",
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Merge staged canonical rows ({table: Stage}) into the store and refresh the derived
+    tables, in the caller's transaction; the stages are dropped. DuckDB reads them
+    where they are (e.g. a view over Parquet files), so nothing passes through Python."""
+    say = progress or (lambda _msg: None)
+    summary = ImportSummary()
+    started = time.perf_counter()
+    parts = [
+        merging.Part(table, s.name, StagedFile(Path(table), s.name, s.rows, 0, 1), s.rowid)
+        for table, s in stages.items()
+    ]
+    say("merging into the store")
+    summary.merged = merging.merge(con, parts)
+    for p in parts:
+        drop(con, p.stage)
+    summary.seconds_import = time.perf_counter() - started
+    say("refreshing derived tables")
+    summary.seconds_refresh = refresh(con, summary.merged, origin=origin)
     return summary
 
 
