@@ -218,8 +218,8 @@ def load_stages(
     for p in parts:
         drop(con, p.stage)
     summary.seconds_import = time.perf_counter() - started
-    say("refreshing derived tables")
-    summary.seconds_refresh = refresh(con, summary.merged, origin=origin)
+    say(f"merged in {summary.seconds_import:.0f} s; refreshing derived tables")
+    summary.seconds_refresh = refresh(con, summary.merged, origin=origin, progress=say)
     return summary
 
 
@@ -228,11 +228,14 @@ def refresh(
     changes: merging.MergeResult | None = None,
     *,
     origin: str | None = None,
+    progress: Progress | None = None,
 ) -> float:
     """Derive the tables again after ``changes`` (everything when None), bump the version
     and store the snapshot; return the seconds it took. Runs inside the caller's
     transaction when there is one."""
+    say = progress or (lambda _msg: None)
     started = time.perf_counter()
+    say("deriving events and rollups")
     scoped = changes is not None and not changes.first_load
     derive.rebuild(
         con, derive.Scope(merging.CHANGED_DAYS, merging.CHANGED_EVENTS) if scoped else None
@@ -246,6 +249,7 @@ def refresh(
     if scoped and not changes.offers_changed:
         # nothing changed before min_day: deleted listings evaluated earlier keep their rows
         since = changes.min_day or date.max
+    say(f"derived in {time.perf_counter() - started:.0f} s; health of every offer, the snapshot")
     health.write_snapshot(con, deleted_since=since)
     return time.perf_counter() - started
 
