@@ -20,6 +20,7 @@ Progress ("generated 120,000 of 500,000 offers …") is reported per chunk.
 
 from __future__ import annotations
 
+import gc
 import shutil
 import tempfile
 import time
@@ -169,6 +170,10 @@ def build(
                     con.unregister(f"{stage}_arrow")
                     stages[table] = pipeline.Stage(stage, frame.height)
                 stages.update(stage_chunks(con, written))
+                # Nothing of the generation is needed from here: DuckDB holds the offers
+                # and actions, the files the rest.
+                del source, frame
+                gc.collect()
                 ordered = {t: stages[t] for t in store.CANONICAL_TABLES}
                 summary = pipeline.load_stages(con, ordered, origin="demo", progress=say)
                 con.execute(f"DROP TABLE {_CHUNKS}")
