@@ -14,7 +14,9 @@ target number of order lines. Size names:
 - ``<N>m`` / ``<N>k`` (e.g. ``3m``): N order lines, the demo's own events; so ``50m``, the
   largest size of bench/scale.py, is ~50M lines with the demo's ~5.7M events and ~442k
   offers (issue 11 asks for about 5M events and 500,000 offers; the demo's ratio of offers
-  to lines is fixed). It is generated in memory (~15 GB) in many minutes;
+  to lines is fixed). Sizes from ``STREAM_LINES`` (20M) lines with the demo's own events
+  are streamed (``demo.stream`` chunk by chunk to Parquet parts, DuckDB writing the files
+  in ``demo.generate``'s row order), so 50m needs about one chunk of memory, not ~15 GB;
   ``<N>m-e<M>k`` (e.g. ``10m-e500k``): N lines and M events (down-sampled only).
 
 The demo's line count is ``a + b * scale`` (the featured seller's 150 offers are the same
