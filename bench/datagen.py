@@ -14,7 +14,9 @@ target number of order lines. Size names:
 - ``<N>m`` / ``<N>k`` (e.g. ``3m``): N order lines, the demo's own events; so ``50m``, the
   largest size of bench/scale.py, is ~50M lines with the demo's ~5.7M events and ~442k
   offers (issue 11 asks for about 5M events and 500,000 offers; the demo's ratio of offers
-  to lines is fixed). It is generated in memory (~15 GB) in many minutes;
+  to lines is fixed). Sizes from ``STREAM_LINES`` (20M) lines with the demo's own events
+  are streamed (``demo.stream`` chunk by chunk to Parquet parts, DuckDB writing the files
+  in ``demo.generate``'s row order), so 50m needs about one chunk of memory, not ~15 GB;
   ``<N>m-e<M>k`` (e.g. ``10m-e500k``): N lines and M events (down-sampled only).
 
 The demo's line count is ``a + b * scale`` (the featured seller's 150 offers are the same
@@ -68,6 +70,7 @@ FORMATS = ("parquet", "csv")
 SEED = 7
 TS_FORMAT = "%Y-%m-%dT%H:%M:%SZ"  # ISO 8601 UTC, what the canonical importer documents
 NAMED_EVENTS = {"10m": 500_000}  # the import target: 10M order lines plus ~500k events
+STREAM_LINES = 20_000_000  # from here on (demo's own events): streamed, bounded memory
 CM_BASE_SCALE = 4.0
 CM_MIN_OFFERS = 200_000
 
@@ -137,6 +140,8 @@ def ensure_files(name: str, *, seed: int = SEED, tolerance: float = 0.02) -> dic
     from engine import demo
 
     size = parse_size(name)
+    if size.lines >= STREAM_LINES and size.events is None:
+        return _stream_files(name, size, seed=seed, tolerance=tolerance)
     started = time.perf_counter()
     scale, probes = find_scale(size.lines, seed)
     _say(f"{name}: probes {probes}, trying scale {scale:.3f}")
@@ -179,6 +184,92 @@ def ensure_files(name: str, *, seed: int = SEED, tolerance: float = 0.02) -> dic
         "natural_events": natural_events,
         "sellers": data.offers["seller_id"].n_unique(),
         "generated_seconds": round(generated, 1),
+        "bytes": {
+            fmt: sum(p.stat().st_size for p in files_of(name, fmt).values()) for fmt in FORMATS
+        },
+    }
+    (folder / "manifest.json").write_text(json.dumps(info, indent=1))
+    _say(f"{name}: {info['rows']} in {time.perf_counter() - started:.0f} s")
+    return info
+
+
+def _stream_files(name: str, size: Size, *, seed: int, tolerance: float) -> dict:
+    """``ensure_files`` for big sizes with the demo's own events, in bounded memory: the
+    demo is streamed chunk by chunk to Parquet parts (engine/demo_store.py) and DuckDB
+    writes the files from them in ``demo.generate``'s row order (the same rows, ids and
+    order as the in-memory path, so the files are as deterministic)."""
+    import tempfile
+
+    from engine import demo, demo_store, store
+
+    started = time.perf_counter()
+    scale, probes = find_scale(size.lines, seed)
+    folder = DATA_DIR / name
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "manifest.json").unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory(prefix="parts-", dir=folder) as scratch:
+        parts = Path(scratch)
+        for attempt in range(2):
+            _say(f"{name}: probes {probes}, streaming scale {scale:.3f}")
+            for old in parts.iterdir():
+                old.unlink()
+            source = demo.stream(scale=scale, seed=seed)
+            written = demo_store.write_chunks(source, parts, _say)
+            lines = sum(written.orders.values())
+            if attempt or abs(lines - size.lines) <= tolerance * size.lines:
+                break
+            (s0, n0) = probes[1]  # one secant step
+            scale = scale + (size.lines - lines) / ((lines - n0) / (scale - s0))
+            _say(f"{name}: got {lines:,} lines, retrying at scale {scale:.3f}")
+        generated = time.perf_counter() - started
+        offers = source.offers
+        for fmt in FORMATS:
+            path = folder / f"offers.{fmt}"
+            tmp = path.with_name(path.name + ".tmp")
+            if fmt == "parquet":
+                offers.write_parquet(tmp)
+            else:
+                offers.write_csv(tmp, datetime_format=TS_FORMAT, date_format="%Y-%m-%d")
+            tmp.replace(path)
+        con = store.connect(None)
+        try:
+            con.execute("SET temp_directory = ?", [str(parts / "duckdb.tmp")])
+            con.execute("SET preserve_insertion_order = true")
+            stages = demo_store.stage_chunks(con, written)
+            for table in ("orders", "feedback"):
+                view = stages[table].name
+                cols = ", ".join(c for c in demo._SCHEMAS[table])
+                for fmt in FORMATS:
+                    path = folder / f"{table}.{fmt}"
+                    tmp = path.with_name(path.name + ".tmp")
+                    _say(f"{name}: writing {path.name} ({stages[table].rows:,} rows)")
+                    options = (
+                        "FORMAT parquet"
+                        if fmt == "parquet"
+                        else f"FORMAT csv, HEADER, TIMESTAMPFORMAT '{TS_FORMAT}', "
+                        "DATEFORMAT '%Y-%m-%d'"
+                    )
+                    con.execute(
+                        f"COPY (SELECT {cols} FROM {view} ORDER BY _row) TO ? ({options})",
+                        [str(tmp)],
+                    )
+                    tmp.replace(path)
+            sellers = offers["seller_id"].n_unique()
+            rows = {"offers": offers.height, "orders": lines,
+                    "feedback": sum(written.feedback.values())}  # fmt: skip
+        finally:
+            con.close()
+    info = {
+        "name": name,
+        "seed": seed,
+        "scale": round(scale, 4),
+        "target_lines": size.lines,
+        "target_events": size.events,
+        "rows": rows,
+        "natural_events": rows["feedback"],
+        "sellers": sellers,
+        "generated_seconds": round(generated, 1),
+        "streamed": True,
         "bytes": {
             fmt: sum(p.stat().st_size for p in files_of(name, fmt).values()) for fmt in FORMATS
         },

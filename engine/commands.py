@@ -86,7 +86,7 @@ def build_demo(
 ) -> int:
     """Replace the store with the deterministic demo marketplace (refused over imported
     data unless ``force``). Exit code 0, or 2 when refused."""
-    from engine import demo
+    from engine import demo_store
 
     started = time.perf_counter()
     try:
@@ -97,18 +97,16 @@ def build_demo(
     print(
         f"building the demo marketplace (scale {scale:g}, seed {seed}) in {store_root} …", file=out
     )
-    data = demo.generate(scale=scale, seed=seed)
-    generated = time.perf_counter() - started
-    summary = pipeline.build_store(
-        store_root,
-        {"offers": data.offers, "orders": data.orders, "feedback": data.feedback,
-         "actions": data.actions},
-        force=force,
-    )  # fmt: skip
-    for line in summary.lines():
+    steps = _Steps("demo")
+    try:
+        built = demo_store.build(store_root, scale=scale, seed=seed, force=force, progress=steps)
+    finally:
+        steps.close()
+    for line in built.summary.lines():
         print(line, file=out)
     print(
-        f"demo generated in {generated:.1f} s, ready in {time.perf_counter() - started:.1f} s",
+        f"demo generated in {built.written.seconds:.1f} s, "
+        f"ready in {time.perf_counter() - started:.1f} s",
         file=out,
     )
     return 0

@@ -40,13 +40,17 @@ What is in it (at ``scale=1``; offer and order counts grow linearly with ``scale
 Generation is vectorised with numpy (``np.random.default_rng``) in chunks of ~4,000
 offers, each turned into polars frames at once; only per-offer work (titles, SKUs,
 lifecycle picks) runs in Python loops. Scale 1 takes ~1.5 s, scale 20 (~11 M order
-lines) ~20-30 s and ~1.6 GB peak.
+lines) ~20-30 s and ~1.6 GB peak. ``stream`` yields the chunks one at a time instead
+(``generate`` concatenates them), for scales whose data does not fit in memory: scale 102
+(~500,000 offers, ~56 M order lines, ~6.5 M events) generates in ~1 minute holding ~0.8 GB
+(``engine/demo_store.py`` builds a store from it).
 """
 
 from __future__ import annotations
 
 import calendar
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -2217,113 +2221,197 @@ def _window_counts(
     k_out += np.bincount(ev["offer"][no_order], minlength=len(k_out))
 
 
-def _generate(scale: float, seed: int, end: date) -> tuple[DemoData, _Truth]:
-    """``generate`` plus what was planted (per-offer kinds, per-event counted flags)."""
-    if scale <= 0:
-        raise ValueError(f"scale must be positive, got {scale}")
-    start = _span_start(end)
-    n_days = (end - start).days + 1
-    n_sellers = int(min(max(round(59 * scale), 59), len(SELLER_NAMES) - 1))
-    n_other = max(int(round(4_900 * scale)), n_sellers)
-    seller_ids = list(SELLER_NAMES)[: n_sellers + 1]
-    base = np.random.SeedSequence(seed)
-    demo_ss, other_ss, shape_ss, attr_ss, comment_ss, chunk_ss = base.spawn(6)
+_CHUNK_OFFERS = 4_000  # a chunk holds whole sellers of at least this many offers
 
-    shape = _daily_shape(start, n_days, np.random.default_rng(shape_ss))
-    demo = _demo_plan(n_days, np.random.default_rng(demo_ss))
-    others = _others_plan(n_other, n_sellers, n_days, np.random.default_rng(other_ss))
-    offers = _concat_offers(demo, others)
 
-    demo_attr_rng, other_attr_rng = (np.random.default_rng(s) for s in attr_ss.spawn(2))
-    taken: set[str] = set()
-    demo_attr = _offer_attributes(demo, seller_ids, demo_attr_rng, taken)
-    other_attr = _offer_attributes(others, seller_ids, other_attr_rng, taken)
-    attr = {k: demo_attr[k] + other_attr[k] for k in demo_attr}
-    ctx = _FrameContext(
-        start_us=(start - date(1970, 1, 1)).days * _DAY_US,
-        seller_of_offer=pl.Series(seller_ids, dtype=pl.String).gather(offers.seller),
-        sku=pl.Series(attr["sku"], dtype=pl.String),
-        sub=offers.sub.astype(np.int64),
-    )
+@dataclass(frozen=True)
+class DemoChunk:
+    """The order lines and feedback events of one chunk of whole sellers.
 
-    # Chunks of whole sellers of at least ~4,000 offers; the demo seller is chunk 0.
-    bounds = [0, demo.n]
-    seller_start = np.flatnonzero(np.diff(offers.seller[demo.n :], prepend=-1)) + demo.n
-    for s0 in seller_start:
-        if s0 - bounds[-1] >= 4_000:
-            bounds.append(int(s0))
-    if bounds[-1] != offers.n:
-        bounds.append(offers.n)
-    n_chunks = len(bounds) - 1
-    chunk_rngs = [np.random.default_rng(s) for s in chunk_ss.spawn(n_chunks)]
-    comment_rngs = [np.random.default_rng(s) for s in comment_ss.spawn(n_chunks)]
+    ``number``: the chunk's place in the data (0 = the featured demo seller; the tables
+    of ``generate`` are the chunks concatenated in number order). ``feedback`` has every
+    column of ``_SCHEMAS["feedback"]`` but ``feedback_id``: ids number the events of all
+    chunks in number order, ``feedback_ids(first)`` gives this chunk's given the number of
+    events of the chunks before it. ``counted``: the planted counted flag per feedback row.
+    """
 
-    # Other sellers first: the demo seller is planted against their realised NCX rates.
-    # Order numbers: the demo seller's from 0, the others' from 10^9 (ids stay unique).
-    # Each chunk becomes polars frames at once, so numpy intermediates stay small.
-    orders_parts: list[pl.DataFrame] = [pl.DataFrame()] * n_chunks
-    feedback_parts: list[pl.DataFrame] = [pl.DataFrame()] * n_chunks
-    counted_parts: list[np.ndarray] = [np.zeros(0, dtype=bool)] * n_chunks
-    window_n = np.zeros(offers.n)
-    window_k = np.zeros(offers.n)
-    group_base = 1_000_000_000
-    for c in [*range(1, n_chunks), 0]:
-        if c == 0:
-            peer_rates = _calibrate_demo(offers, demo.n, shape, window_n, window_k)
-        idx = np.arange(bounds[c], bounds[c + 1])
-        lines, ev = _run_chunk(offers, idx, shape, chunk_rngs[c], 0 if c == 0 else group_base)
-        if c != 0:
-            group_base = int(lines.group[-1]) + 1 if len(lines.group) else group_base
-            _window_counts(lines, ev, n_days, window_n, window_k)
-        orders_parts[c] = _orders_frame(lines, ctx)
-        feedback_parts[c] = _feedback_frame(ev, ctx, comment_rngs[c], xss=c == 1)
-        counted_parts[c] = ev["counted"]
-        del lines, ev
+    number: int
+    offers: int
+    orders: pl.DataFrame
+    feedback: pl.DataFrame
+    counted: np.ndarray
 
-    offers_df = _offers_frame(offers, attr, ctx, start)
-    orders_df = pl.concat(orders_parts, rechunk=False)
-    feedback_df = pl.concat(feedback_parts, rechunk=False)
+
+def feedback_id_sql(row: str) -> str:
+    """SQL (DuckDB) for the feedback id of the 0-based event number ``row`` (a trusted
+    expression): ``F`` and 9 digits, as ``generate`` numbers them."""
+    return f"printf('F%09d', ({row}) + 1)"
+
+
+class DemoStream:
+    """The demo marketplace as a stream of chunks (``stream``): ``offers`` and ``actions``
+    whole (one row per offer, small), order lines and feedback one chunk at a time.
+
+    ``chunks()`` generates the chunks once, in generation order: every chunk of other
+    sellers (1, 2, ..., ``n_chunks - 1``), then chunk 0, the demo seller, planted
+    against the others' realised NCX rates. Only the chunk being generated is held, so a
+    consumer that writes each chunk away holds about one chunk's frames. Numbering the
+    feedback of chunks in number order (``feedback_id_sql``) gives ``generate``'s tables.
+    """
+
+    def __init__(self, scale: float, seed: int, end: date, chunk_offers: int) -> None:
+        if scale <= 0:
+            raise ValueError(f"scale must be positive, got {scale}")
+        start = _span_start(end)
+        self._n_days = (end - start).days + 1
+        n_sellers = int(min(max(round(59 * scale), 59), len(SELLER_NAMES) - 1))
+        n_other = max(int(round(4_900 * scale)), n_sellers)
+        seller_ids = list(SELLER_NAMES)[: n_sellers + 1]
+        base = np.random.SeedSequence(seed)
+        demo_ss, other_ss, shape_ss, attr_ss, comment_ss, chunk_ss = base.spawn(6)
+
+        self._shape = _daily_shape(start, self._n_days, np.random.default_rng(shape_ss))
+        demo = _demo_plan(self._n_days, np.random.default_rng(demo_ss))
+        others = _others_plan(n_other, n_sellers, self._n_days, np.random.default_rng(other_ss))
+        self._offers = offers = _concat_offers(demo, others)
+        self._n_demo = demo.n
+
+        demo_attr_rng, other_attr_rng = (np.random.default_rng(s) for s in attr_ss.spawn(2))
+        taken: set[str] = set()
+        demo_attr = _offer_attributes(demo, seller_ids, demo_attr_rng, taken)
+        other_attr = _offer_attributes(others, seller_ids, other_attr_rng, taken)
+        attr = {k: demo_attr[k] + other_attr[k] for k in demo_attr}
+        self._ctx = ctx = _FrameContext(
+            start_us=(start - date(1970, 1, 1)).days * _DAY_US,
+            seller_of_offer=pl.Series(seller_ids, dtype=pl.String).gather(offers.seller),
+            sku=pl.Series(attr["sku"], dtype=pl.String),
+            sub=offers.sub.astype(np.int64),
+        )
+
+        # Chunks of whole sellers of at least ``chunk_offers`` offers; the demo seller is
+        # chunk 0.
+        bounds = [0, demo.n]
+        seller_start = np.flatnonzero(np.diff(offers.seller[demo.n :], prepend=-1)) + demo.n
+        for s0 in seller_start:
+            if s0 - bounds[-1] >= chunk_offers:
+                bounds.append(int(s0))
+        if bounds[-1] != offers.n:
+            bounds.append(offers.n)
+        self._bounds = bounds
+        self.n_chunks = len(bounds) - 1
+        self._chunk_rngs = [np.random.default_rng(s) for s in chunk_ss.spawn(self.n_chunks)]
+        self._comment_rngs = [np.random.default_rng(s) for s in comment_ss.spawn(self.n_chunks)]
+        self.n_offers = offers.n
+
+        # The offers' rows do not depend on the chunks (calibration sets problem rates).
+        self.offers = _offers_frame(offers, attr, ctx, start).cast(_SCHEMAS["offers"])
+        acts = sorted(offers.actions, key=lambda a: (a[0], a[1]))
+        a_idx = np.array([a[0] for a in acts], dtype=np.int64)
+        self.actions = pl.DataFrame(
+            {
+                "seller_id": ctx.seller_of_offer.gather(a_idx),
+                "sku": ctx.sku.gather(a_idx),
+                "action_date": _dates(np.array([a[1] for a in acts], dtype=np.int64), start),
+                "action": [a[2] for a in acts],
+                "note": [a[3] for a in acts],
+            },
+            schema=_SCHEMAS["actions"],
+        )
+        self.peer_rates: np.ndarray | None = None  # the demo offers', once chunk 0 is made
+        self._started = False
+
+    def chunks(self) -> Iterator[DemoChunk]:
+        """Generate the chunks (once: a second call raises RuntimeError), others first."""
+        if self._started:
+            raise RuntimeError("a DemoStream generates its chunks once")
+        self._started = True
+        offers, n_days, shape = self._offers, self._n_days, self._shape
+        # Other sellers first: the demo seller is planted against their realised NCX rates.
+        # Order numbers: the demo seller's from 0, the others' from 10^9 (ids stay unique).
+        # Each chunk becomes polars frames at once, so numpy intermediates stay small.
+        window_n = np.zeros(offers.n)
+        window_k = np.zeros(offers.n)
+        group_base = 1_000_000_000
+        for c in [*range(1, self.n_chunks), 0]:
+            if c == 0:
+                self.peer_rates = _calibrate_demo(offers, self._n_demo, shape, window_n, window_k)
+            idx = np.arange(self._bounds[c], self._bounds[c + 1])
+            rng = self._chunk_rngs[c]
+            lines, ev = _run_chunk(offers, idx, shape, rng, 0 if c == 0 else group_base)
+            if c != 0:
+                group_base = int(lines.group[-1]) + 1 if len(lines.group) else group_base
+                _window_counts(lines, ev, n_days, window_n, window_k)
+            chunk = DemoChunk(
+                number=c,
+                offers=len(idx),
+                orders=_orders_frame(lines, self._ctx).cast(_SCHEMAS["orders"]),
+                feedback=_feedback_frame(ev, self._ctx, self._comment_rngs[c], xss=c == 1).cast(
+                    {k: v for k, v in _SCHEMAS["feedback"].items() if k != "feedback_id"}
+                ),
+                counted=ev["counted"],
+            )
+            del lines, ev
+            yield chunk
+
+    def truth(self) -> _Truth:
+        """What was planted, once ``chunks()`` is exhausted (``counted`` left empty)."""
+        if self.peer_rates is None:
+            raise RuntimeError("the truth is known once every chunk is generated")
+        o = self._offers
+        return _Truth(
+            offer_kind=pl.DataFrame(
+                {
+                    "seller_id": self.offers["seller_id"],
+                    "sku": self.offers["sku"],
+                    "kind": pl.Series(_KINDS).gather(o.kind),
+                    "subcategory": self.offers["subcategory"],
+                    "theme": pl.Series(_PROBLEM_THEMES).gather(np.maximum(o.dominant, 0)),
+                    "rate_before": o.rate_before,
+                    "rate_after": o.rate_after,
+                    "expected_peer_rate": np.concatenate(
+                        [self.peer_rates, np.full(o.n - self._n_demo, np.nan)]
+                    ),
+                }
+            ),
+            counted=pl.Series("counted", [], dtype=pl.Boolean),
+        )
+
+
+def stream(
+    scale: float = 1.0, seed: int = 7, end: date = DEMO_END, *, chunk_offers: int = _CHUNK_OFFERS
+) -> DemoStream:
+    """The demo marketplace of ``generate(scale, seed, end)`` as a stream of chunks, for
+    data too big to hold (see ``DemoStream``). ``chunk_offers`` (tests) sets the chunk
+    size, which changes the data: only the default gives ``generate``'s.
+    Raises ``ValueError`` for a scale that is not positive."""
+    return DemoStream(scale, seed, end, chunk_offers)
+
+
+def _generate(
+    scale: float, seed: int, end: date, *, chunk_offers: int = _CHUNK_OFFERS
+) -> tuple[DemoData, _Truth]:
+    """``generate`` plus what was planted (per-offer kinds, per-event counted flags): the
+    stream's chunks concatenated in number order."""
+    source = stream(scale, seed, end, chunk_offers=chunk_offers)
+    parts = sorted(source.chunks(), key=lambda chunk: chunk.number)
+    feedback = pl.concat([p.feedback for p in parts], rechunk=False)
     feedback_id = (
         pl.int_range(1, pl.len() + 1, dtype=pl.Int64)
         .cast(pl.String)
         .str.zfill(9)
         .str.pad_start(10, "F")
     )
-    feedback_df = feedback_df.select(feedback_id.alias("feedback_id"), pl.all())
-
-    acts = sorted(offers.actions, key=lambda a: (a[0], a[1]))
-    a_idx = np.array([a[0] for a in acts], dtype=np.int64)
-    actions_df = pl.DataFrame(
-        {
-            "seller_id": ctx.seller_of_offer.gather(a_idx),
-            "sku": ctx.sku.gather(a_idx),
-            "action_date": _dates(np.array([a[1] for a in acts], dtype=np.int64), start),
-            "action": [a[2] for a in acts],
-            "note": [a[3] for a in acts],
-        },
-        schema=_SCHEMAS["actions"],
-    )
-
     data = DemoData(
-        offers=offers_df.cast(_SCHEMAS["offers"]),
-        orders=orders_df.cast(_SCHEMAS["orders"]),
-        feedback=feedback_df.cast(_SCHEMAS["feedback"]),
-        actions=actions_df,
-    )
-    truth = _Truth(
-        offer_kind=pl.DataFrame(
-            {
-                "seller_id": offers_df["seller_id"],
-                "sku": offers_df["sku"],
-                "kind": pl.Series(_KINDS).gather(offers.kind),
-                "subcategory": offers_df["subcategory"],
-                "theme": pl.Series(_PROBLEM_THEMES).gather(np.maximum(offers.dominant, 0)),
-                "rate_before": offers.rate_before,
-                "rate_after": offers.rate_after,
-                "expected_peer_rate": np.concatenate([peer_rates, np.full(others.n, np.nan)]),
-            }
+        offers=source.offers,
+        orders=pl.concat([p.orders for p in parts], rechunk=False).cast(_SCHEMAS["orders"]),
+        feedback=feedback.select(feedback_id.alias("feedback_id"), pl.all()).cast(
+            _SCHEMAS["feedback"]
         ),
-        counted=pl.Series("counted", np.concatenate(counted_parts)),
+        actions=source.actions,
+    )
+    truth = source.truth()
+    truth = _Truth(
+        truth.offer_kind, pl.Series("counted", np.concatenate([p.counted for p in parts]))
     )
     return data, truth
 

@@ -166,10 +166,8 @@ def load_frames(
 ) -> ImportSummary:
     """Add canonical polars frames (already valid, e.g. the demo) in one transaction."""
     say = progress or (lambda _msg: None)
-    summary = ImportSummary()
-    started = time.perf_counter()
     with store.transaction(con):
-        parts = []
+        stages: dict[str, Stage] = {}
         for table in store.CANONICAL_TABLES:
             frame = frames.get(table)
             if frame is None:
@@ -182,14 +180,46 @@ def load_frames(
             for c, spec in TABLE_COLUMNS[table].items():  # optional columns
                 if c not in frame.columns:
                     con.execute(f'ALTER TABLE {stage} ADD COLUMN "{c}" {spec.type}')
-            source = StagedFile(Path(table), stage, frame.height, 0, 1)
-            parts.append(merging.Part(table, stage, source))
-        summary.merged = merging.merge(con, parts)
-        for p in parts:
-            drop(con, p.stage)
-        summary.seconds_import = time.perf_counter() - started
-        say("refreshing derived tables")
-        summary.seconds_refresh = refresh(con, summary.merged, origin=origin)
+            stages[table] = Stage(stage, frame.height)
+        return load_stages(con, stages, origin=origin, progress=progress)
+
+
+@dataclass(frozen=True)
+class Stage:
+    """Canonical rows of one table, already valid, staged in DuckDB: the TEMP table or
+    view ``name`` (every column of the table, in any order, and maybe more), ``rows``
+    rows, numbered by the column ``rowid`` (a table's own ``rowid`` by default; a view
+    needs a column of its own)."""
+
+    name: str
+    rows: int
+    rowid: str = "rowid"
+
+
+def load_stages(
+    con: duckdb.DuckDBPyConnection,
+    stages: Mapping[str, Stage],
+    *,
+    origin: str = "demo",
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Merge staged canonical rows ({table: Stage}) into the store and refresh the derived
+    tables, in the caller's transaction; the stages are dropped. DuckDB reads them
+    where they are (e.g. a view over Parquet files), so nothing passes through Python."""
+    say = progress or (lambda _msg: None)
+    summary = ImportSummary()
+    started = time.perf_counter()
+    parts = [
+        merging.Part(table, s.name, StagedFile(Path(table), s.name, s.rows, 0, 1), s.rowid)
+        for table, s in stages.items()
+    ]
+    say("merging into the store")
+    summary.merged = merging.merge(con, parts)
+    for p in parts:
+        drop(con, p.stage)
+    summary.seconds_import = time.perf_counter() - started
+    say(f"merged in {summary.seconds_import:.0f} s; refreshing derived tables")
+    summary.seconds_refresh = refresh(con, summary.merged, origin=origin, progress=say)
     return summary
 
 
@@ -198,11 +228,14 @@ def refresh(
     changes: merging.MergeResult | None = None,
     *,
     origin: str | None = None,
+    progress: Progress | None = None,
 ) -> float:
     """Derive the tables again after ``changes`` (everything when None), bump the version
     and store the snapshot; return the seconds it took. Runs inside the caller's
     transaction when there is one."""
+    say = progress or (lambda _msg: None)
     started = time.perf_counter()
+    say("deriving events and rollups")
     scoped = changes is not None and not changes.first_load
     derive.rebuild(
         con, derive.Scope(merging.CHANGED_DAYS, merging.CHANGED_EVENTS) if scoped else None
@@ -216,6 +249,7 @@ def refresh(
     if scoped and not changes.offers_changed:
         # nothing changed before min_day: deleted listings evaluated earlier keep their rows
         since = changes.min_day or date.max
+    say(f"derived in {time.perf_counter() - started:.0f} s; health of every offer, the snapshot")
     health.write_snapshot(con, deleted_since=since)
     return time.perf_counter() - started
 
