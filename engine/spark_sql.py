@@ -63,7 +63,7 @@ SQLGLOT_VERSION = "30.30.0"  # requirements-spark.txt pins the same
 
 # DuckDB functions the derived SQL may not hand to Spark, found in the generated text by
 # name (a call: the name followed by "("). Taken from what engine/sql/derived/*.sql and
-# classify.sql use (and their near relatives), see tests/engine/test_spark_sql.py.
+# classify.sql use (and their near relatives), see tests/engine/test_spark_derive.py.
 DUCKDB_ONLY: tuple[str, ...] = (
     "getvariable",
     "error",
