@@ -320,9 +320,17 @@ def test_resolve_issue_shows_recent_counted_feedback_and_a_remedy(page, shot, se
         c["counted"] for c in comments
     }
     assert {c["sku"] for c in comments} == {key.split("|", 1)[1]}
-    dom = page.eval_on_selector_all(
-        f'{COMMENT_ROWS} [col-id="counted"]', "els => els.map(e => e.innerText)"
+    # ... and the grid paints them a frame later than its API holds them (cells of the
+    # swapped rows are blank in between): wait for the painted cells, then read them
+    cells = f'{COMMENT_ROWS} [col-id="counted"]'
+    page.wait_for_function(
+        """sel => {
+            const cells = [...document.querySelectorAll(sel)];
+            return cells.length > 0 && cells.every(c => c.innerText.trim() !== '');
+        }""",
+        arg=cells,
     )
+    dom = page.eval_on_selector_all(cells, "els => els.map(e => e.innerText)")
     assert dom and all(text.startswith("Counted") for text in dom), dom
     settle(page)
     shot("04-resolve-issue-counted-feedback")
