@@ -138,6 +138,9 @@ def stage_chunks(con: duckdb.DuckDBPyConnection, written: Written) -> dict[str, 
     return stages
 
 
+_SCRATCH_PREFIX = "demo-chunks-"  # the Parquet parts' folder inside the store folder
+
+
 def build(
     root: Path,
     *,
@@ -155,7 +158,11 @@ def build(
     pipeline.refuse_imported(root, force)
     source = demo.stream(scale, seed, end, chunk_offers=chunk_offers)
     with Store(root).write(fresh=True) as writing:
-        folder = Path(tempfile.mkdtemp(prefix="demo-chunks-", dir=writing.path.parent))
+        # A build that was killed left its scratch folder behind; under the writer's lock
+        # no other build is using one, so they all go.
+        for stale in writing.path.parent.glob(f"{_SCRATCH_PREFIX}*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        folder = Path(tempfile.mkdtemp(prefix=_SCRATCH_PREFIX, dir=writing.path.parent))
         try:
             written = write_chunks(source, folder, say)
             con = writing.con

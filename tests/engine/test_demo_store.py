@@ -117,8 +117,20 @@ def test_the_demo_command_streams_instead_of_generating_in_memory(tmp_path, monk
     out = io.StringIO()
     assert commands.build_demo(tmp_path / "store", scale=0.05, out=out) == 0
     assert "demo generated in" in out.getvalue()
+    assert not list((tmp_path / "store").glob("demo-chunks-*"))
     _, con = Store(tmp_path / "store").connect()
     try:
         assert con.execute("SELECT count(*) FROM snapshot").fetchall()[0][0] > 0
     finally:
         con.close()
+
+
+def test_a_killed_builds_scratch_folder_is_removed_by_the_next_build(tmp_path) -> None:
+    root = tmp_path / "store"
+    root.mkdir()
+    stale = root / "demo-chunks-killed"
+    stale.mkdir()
+    (stale / "orders-00001.parquet").write_bytes(b"half written")
+    demo_store.build(root, scale=0.05, seed=7)
+    assert not stale.exists()
+    assert not list(root.glob("demo-chunks-*"))
