@@ -166,29 +166,58 @@ def ensure_files(name: str, *, seed: int = SEED, tolerance: float = 0.02) -> dic
     (folder / "manifest.json").unlink(missing_ok=True)
     for table, frame in frames.items():
         for fmt in FORMATS:
-            path = folder / f"{table}.{fmt}"
-            tmp = path.with_name(path.name + ".tmp")
-            _say(f"{name}: writing {path.name} ({frame.height:,} rows)")
-            if fmt == "parquet":
-                frame.write_parquet(tmp)
-            else:
-                frame.write_csv(tmp, datetime_format=TS_FORMAT, date_format="%Y-%m-%d")
-            tmp.replace(path)
-    info = {
+            _say(f"{name}: writing {table}.{fmt} ({frame.height:,} rows)")
+            _write_frame(frame, folder / f"{table}.{fmt}", fmt)
+    rows = {t: f.height for t, f in frames.items()}
+    info = _manifest(name, size, seed, scale, rows, natural_events, data.offers, generated)
+    return _finish(name, info, started)
+
+
+def _write_frame(frame: pl.DataFrame, path: Path, fmt: str) -> None:
+    """``frame`` as ``path`` in ``fmt`` (written aside, then renamed into place)."""
+    tmp = path.with_name(path.name + ".tmp")
+    if fmt == "parquet":
+        frame.write_parquet(tmp)
+    else:
+        frame.write_csv(tmp, datetime_format=TS_FORMAT, date_format="%Y-%m-%d")
+    tmp.replace(path)
+
+
+def _manifest(
+    name: str,
+    size: Size,
+    seed: int,
+    scale: float,
+    rows: dict[str, int],
+    natural_events: int,
+    offers: pl.DataFrame,
+    generated: float,
+    **extra,
+) -> dict:
+    """What manifest.json says of a size's files (without their bytes, see ``_finish``)."""
+    return {
         "name": name,
         "seed": seed,
         "scale": round(scale, 4),
         "target_lines": size.lines,
         "target_events": size.events,
-        "rows": {t: f.height for t, f in frames.items()},
+        "rows": rows,
         "natural_events": natural_events,
-        "sellers": data.offers["seller_id"].n_unique(),
+        "sellers": offers["seller_id"].n_unique(),
         "generated_seconds": round(generated, 1),
+        **extra,
+    }
+
+
+def _finish(name: str, info: dict, started: float) -> dict:
+    """Add the files' bytes to ``info``, write it as the size's manifest, return it."""
+    info = {
+        **info,
         "bytes": {
             fmt: sum(p.stat().st_size for p in files_of(name, fmt).values()) for fmt in FORMATS
         },
     }
-    (folder / "manifest.json").write_text(json.dumps(info, indent=1))
+    (DATA_DIR / name / "manifest.json").write_text(json.dumps(info, indent=1))
     _say(f"{name}: {info['rows']} in {time.perf_counter() - started:.0f} s")
     return info
 
@@ -224,13 +253,7 @@ def _stream_files(name: str, size: Size, *, seed: int, tolerance: float) -> dict
         generated = time.perf_counter() - started
         offers = source.offers
         for fmt in FORMATS:
-            path = folder / f"offers.{fmt}"
-            tmp = path.with_name(path.name + ".tmp")
-            if fmt == "parquet":
-                offers.write_parquet(tmp)
-            else:
-                offers.write_csv(tmp, datetime_format=TS_FORMAT, date_format="%Y-%m-%d")
-            tmp.replace(path)
+            _write_frame(offers, folder / f"offers.{fmt}", fmt)
         con = store.connect(None)
         try:
             con.execute("SET temp_directory = ?", [str(parts / "duckdb.tmp")])
@@ -254,29 +277,14 @@ def _stream_files(name: str, size: Size, *, seed: int, tolerance: float) -> dict
                         [str(tmp)],
                     )
                     tmp.replace(path)
-            sellers = offers["seller_id"].n_unique()
             rows = {"offers": offers.height, "orders": lines,
                     "feedback": sum(written.feedback.values())}  # fmt: skip
         finally:
             con.close()
-    info = {
-        "name": name,
-        "seed": seed,
-        "scale": round(scale, 4),
-        "target_lines": size.lines,
-        "target_events": size.events,
-        "rows": rows,
-        "natural_events": rows["feedback"],
-        "sellers": sellers,
-        "generated_seconds": round(generated, 1),
-        "streamed": True,
-        "bytes": {
-            fmt: sum(p.stat().st_size for p in files_of(name, fmt).values()) for fmt in FORMATS
-        },
-    }
-    (folder / "manifest.json").write_text(json.dumps(info, indent=1))
-    _say(f"{name}: {info['rows']} in {time.perf_counter() - started:.0f} s")
-    return info
+    info = _manifest(
+        name, size, seed, scale, rows, rows["feedback"], offers, generated, streamed=True
+    )
+    return _finish(name, info, started)
 
 
 # --- stores ------------------------------------------------------------------------------
