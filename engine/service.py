@@ -21,10 +21,11 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from engine import peer_themes, sql, store, traced
+from engine import event_index, peer_themes, sql, store, traced
 from engine.access import User, check_offer, resolve_viewer
 from engine.actions import check_action
 from engine.app_state import ActionError, AppState
+from engine.event_index import EventIndex
 from engine.generations import Reader, Store, StoreError
 from engine.health import LEVEL_KEYS, MARKETPLACE, Viewer, offer_health, wilson
 from engine.policy import DEFAULT_POLICY, DELETED, SHOWN_LEVELS, SHOWN_RANK, Policy
@@ -419,6 +420,8 @@ class VocService:
         self._theme_counts(keys, day, window_days, live=True)
         self._theme_week_counts(keys, day - timedelta(weeks=TREND_WEEKS), day, live=True)
         self._offer_examples(day, window_days)
+        if self._event_index() is not None:  # the comments of many offers
+            self._event_offers(day, window_days)
         # One offer's detail and comments: their first queries read the orders' and events'
         # columns from the file (a quarter of a second), not the first row click.
         health = self._health_index(day, window_days)[0]
@@ -1092,6 +1095,15 @@ class VocService:
         before each offer's as-of day are returned. ``text`` matches the comment
         case-insensitively as plain text (no pattern syntax).
         """
+        filters = dict(
+            since=since, sources=sources, themes=themes, counted=counted,
+            with_comment=with_comment, limit=limit,
+        )  # fmt: skip
+        if isinstance(offers, GridQuery) and viewer.kind != "seller" and not text.strip():
+            # many offers, as a rule: the event index, not a scan of every event
+            found = self._indexed_comments(viewer, as_of, window_days, offers, filters)
+            if found is not None:
+                return found
         if isinstance(offers, GridQuery):
             keys = self.matching(viewer, as_of, window_days, offers).select("seller_id", "sku")
         else:
@@ -1099,6 +1111,10 @@ class VocService:
             keys = offers.select("seller_id", "sku").join(visible, on=["seller_id", "sku"])
         if keys.height == 0:
             return pl.DataFrame()
+        if keys.height > 1 and not text.strip():
+            found = self._indexed_comments(viewer, as_of, window_days, keys, filters)
+            if found is not None:
+                return found
         escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         one = keys.height == 1
         query = sql.load("comments").replace("{offers}", ONE_OFFER if one else MANY_OFFERS)
@@ -1122,6 +1138,68 @@ class VocService:
         finally:
             if not one:
                 cur.unregister("eval_offers")
+            cur.close()
+
+    def _event_index(self) -> tuple[duckdb.DuckDBPyConnection, EventIndex] | None:
+        """The live generation's event index (engine.event_index) and that generation's
+        connection (its rowids are only valid there); None over a store whose events are
+        not a table (``serve --derived``)."""
+        version, con = self.source()
+
+        def build() -> tuple:
+            cur = con.cursor()
+            try:
+                return (con, EventIndex.build(cur)) if event_index.usable(cur) else ()
+            finally:
+                cur.close()
+
+        found = self._memo(("event_index", version), build, self._shared, self.shared_size)
+        return found or None
+
+    def _event_offers(self, as_of: date, window_days: int) -> np.ndarray:
+        """Per row of ``all_health(as_of, window_days)``: its offer number in the event
+        index (one past the last when the offer has no events)."""
+        held = self._event_index()
+        assert held is not None
+        index = held[1]
+
+        def build() -> np.ndarray:
+            frame = self.all_health(as_of, window_days).select("seller_id", "sku")
+            numbered = frame.join(
+                index.offers, on=["seller_id", "sku"], how="left", maintain_order="left"
+            )
+            return numbered["offer_no"].fill_null(index.offers.height).to_numpy()
+
+        key = ("event_offers", self.data_version(), id(index), as_of, window_days)
+        return self._memo(key, build, self._shared, self.shared_size)
+
+    def _indexed_comments(
+        self,
+        viewer: Viewer,
+        as_of: date,
+        window_days: int,
+        offers: pl.DataFrame | GridQuery,
+        filters: dict,
+    ) -> pl.DataFrame | None:
+        """``comments`` through the event index (same rows, order and ``matching``), or None
+        when there is none. ``offers``: a query (viewer not a seller: the rows matching it
+        in the health frame) or the keys, already limited to what the viewer may see."""
+        held = self._event_index()
+        if held is None:
+            return None
+        con, index = held
+        if isinstance(offers, GridQuery):
+            every = pl.col("sku").is_not_null()  # a column, so a literal filter broadcasts
+            wanted = pl.all_horizontal(every, viewer.offer_filter(), *_grid_predicates(offers))
+            keep = self.all_health(as_of, window_days).select(wanted.fill_null(False))
+            numbers = self._event_offers(as_of, window_days)[keep.to_series().to_numpy()]
+        else:
+            numbers = index.offer_numbers(offers)
+        row_ids, matching = index.query(numbers, until=as_of, **filters)
+        cur = con.cursor()
+        try:
+            return event_index.fetch(cur, row_ids, matching)
+        finally:
             cur.close()
 
 
