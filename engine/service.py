@@ -179,6 +179,9 @@ class VocService:
     # Row order of recent grid queries (small integer arrays), so paging is a slice.
     _orders: OrderedDict = field(default_factory=OrderedDict)
     orders_size: int = 64
+    # Every offer's order per sortable column and direction (row positions), per day.
+    _sorts: OrderedDict = field(default_factory=OrderedDict)
+    sorts_size: int = 2 * 2 * len(GRID_SORTABLE)
     # What every view of a data version (and day, window) shares: the day range, sellers,
     # categories, the health index, theme counts and examples of every offer. Apart from
     # the grid orders, so many people's sorts and filters cannot push them out.
@@ -420,6 +423,7 @@ class VocService:
         self._theme_counts(keys, day, window_days, live=True)
         self._theme_week_counts(keys, day - timedelta(weeks=TREND_WEEKS), day, live=True)
         self._offer_examples(day, window_days)
+        self.warm_sorts(day, window_days)
         if self._event_index() is not None:  # the comments of many offers
             self._event_offers(day, window_days)
         # One offer's detail and comments: their first queries read the orders' and events'
@@ -543,13 +547,44 @@ class VocService:
         frame = self.all_health(as_of, window_days)
 
         def order() -> np.ndarray:
-            numbered = frame.with_row_index("_row").filter(
-                viewer.offer_filter(), *_grid_predicates(query)
-            )
-            return _grid_sort(numbered, query)["_row"].to_numpy()
+            # every offer's order under this sort (kept per column), restricted to the
+            # matching ones: a pass over the rows, not a sort of them
+            ranked = self._sorted_rows(as_of, window_days, query.sort_by, query.descending)
+            return ranked[self._matching_mask(frame, viewer, query)[ranked]]
 
         key = ("grid", self.data_version(), as_of, window_days, viewer, query)
         return frame, self._memo(key, order, self._orders, self.orders_size)
+
+    @staticmethod
+    def _matching_mask(frame: pl.DataFrame, viewer: Viewer, query: GridQuery) -> np.ndarray:
+        """Per row of a health frame: whether the viewer sees it and it matches the query."""
+        every = pl.col("sku").is_not_null()  # a column, so a literal filter broadcasts
+        wanted = pl.all_horizontal(every, viewer.offer_filter(), *_grid_predicates(query))
+        return frame.select(wanted.fill_null(False)).to_series().to_numpy()
+
+    def _sorted_rows(
+        self, as_of: date, window_days: int, column: str, descending: bool
+    ) -> np.ndarray:
+        """Every row of ``all_health(as_of, window_days)`` in the grid's order for a sort
+        (``_grid_sort``, made total by keeping the frame's order among full ties), as
+        row positions. The filtered grid's order is this order restricted to its rows."""
+        column = column if column in GRID_SORTABLE else "health_rank"
+
+        def build() -> np.ndarray:
+            frame = self.all_health(as_of, window_days)
+            numbered = frame.with_row_index("_row")
+            query = GridQuery(sort_by=column, descending=descending)
+            return _grid_sort(numbered, query, stable=True)["_row"].to_numpy()
+
+        key = ("sorted", self.data_version(), as_of, window_days, column, descending)
+        return self._memo(key, build, self._sorts, self.sorts_size)
+
+    def warm_sorts(self, as_of: date, window_days: int) -> None:
+        """Every sortable column's order (both ways) for this day and window, so the first
+        new sort of the grid is as fast as the later ones."""
+        for column in sorted(GRID_SORTABLE):
+            for descending in (False, True):
+                self._sorted_rows(as_of, window_days, column, descending)
 
     def offer(
         self, viewer: Viewer, as_of: date, window_days: int, seller_id: str, sku: str
@@ -1189,10 +1224,8 @@ class VocService:
             return None
         con, index = held
         if isinstance(offers, GridQuery):
-            every = pl.col("sku").is_not_null()  # a column, so a literal filter broadcasts
-            wanted = pl.all_horizontal(every, viewer.offer_filter(), *_grid_predicates(offers))
-            keep = self.all_health(as_of, window_days).select(wanted.fill_null(False))
-            numbers = self._event_offers(as_of, window_days)[keep.to_series().to_numpy()]
+            keep = self._matching_mask(self.all_health(as_of, window_days), viewer, offers)
+            numbers = self._event_offers(as_of, window_days)[keep]
         else:
             numbers = index.offer_numbers(offers)
         row_ids, matching = index.query(numbers, until=as_of, **filters)
@@ -1249,7 +1282,7 @@ def worst_first(frame: pl.DataFrame) -> pl.DataFrame:
     return _grid_sort(frame, GridQuery())
 
 
-def _grid_sort(frame: pl.DataFrame, q: GridQuery) -> pl.DataFrame:
+def _grid_sort(frame: pl.DataFrame, q: GridQuery, *, stable: bool = False) -> pl.DataFrame:
     """The grid's order: the chosen column, then the evidence. Worst first (the default,
     by health) ranks within a level by how far the interval's low end is above the peer
     rate, then by NCX orders beyond the peers' share: an offer with hundreds of orders
@@ -1257,7 +1290,7 @@ def _grid_sort(frame: pl.DataFrame, q: GridQuery) -> pl.DataFrame:
     column = q.sort_by if q.sort_by in GRID_SORTABLE else "health_rank"
     keys = [column, *(c for c in ("lo_excess", "k_excess", "ncx_rate") if c != column), "sku"]
     descending = [q.descending, *([True] * (len(keys) - 2)), False]
-    return frame.sort(keys, descending=descending, nulls_last=True)
+    return frame.sort(keys, descending=descending, nulls_last=True, maintain_order=stable)
 
 
 def _grid_predicates(q: GridQuery) -> list[pl.Expr]:
