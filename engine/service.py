@@ -72,6 +72,10 @@ class WeeklyIndex:
 
     weeks: pl.DataFrame  # oid, week, orders, ncx_orders
     spans: pl.DataFrame  # seller_id, sku, lo, hi: the offer's rows are weeks[lo:hi]
+    # the spans' key hashes, sorted, and the span row of each: a lookup is a binary
+    # search, not a join with every offer's span (checked against the keys themselves)
+    hashes: np.ndarray | None = None
+    hash_rows: np.ndarray | None = None
 
     @classmethod
     def of(cls, weeks: pl.DataFrame) -> WeeklyIndex:
@@ -87,14 +91,14 @@ class WeeklyIndex:
             )
             .drop("oid")
         )
-        return cls(weeks.drop("seller_id", "sku"), spans)
+        hashes = _key_hashes(spans)
+        order = np.argsort(hashes, kind="stable")
+        return cls(weeks.drop("seller_id", "sku"), spans, hashes[order], order)
 
     def take(self, keys: pl.DataFrame) -> pl.DataFrame:
         """The rows of the offers in ``keys`` (seller_id, sku), with their keys: oid,
         seller_id, sku, week, orders, ncx_orders; offers without weeks have none."""
-        found = keys.select("seller_id", "sku").join(
-            self.spans, on=["seller_id", "sku"], maintain_order="left"
-        )
+        found = self._find(keys.select("seller_id", "sku"))
         lo = found["lo"].to_numpy().astype(np.int64)
         lengths = found["hi"].to_numpy().astype(np.int64) - lo
         # lo..hi-1 of every span, concatenated: each span's start repeated, plus a running count
@@ -102,6 +106,30 @@ class WeeklyIndex:
         rows = self.weeks[starts + np.arange(lengths.sum())]
         owners = found.select("seller_id", "sku")[np.repeat(np.arange(found.height), lengths)]
         return pl.concat([rows.select("oid"), owners, rows.drop("oid")], how="horizontal")
+
+    def _find(self, keys: pl.DataFrame) -> pl.DataFrame:
+        """The spans of ``keys`` (in their order; keys without weeks drop out)."""
+        if self.hashes is None or self.hash_rows is None:
+            return keys.join(self.spans, on=["seller_id", "sku"], maintain_order="left")
+        wanted = _key_hashes(keys)
+        at = np.minimum(np.searchsorted(self.hashes, wanted), max(self.hashes.size - 1, 0))
+        if self.hashes.size == 0:
+            return keys.join(self.spans, on=["seller_id", "sku"], maintain_order="left")
+        rows = self.hash_rows[at]
+        found = self.spans[rows]
+        same = (
+            (self.hashes[at] == wanted)
+            & (found["seller_id"] == keys["seller_id"]).to_numpy()
+            & (found["sku"] == keys["sku"]).to_numpy()
+        )
+        if not same.all() and (self.hashes[at][~same] == wanted[~same]).any():
+            # a hash shared by two keys (never seen at 64 bits): the join decides
+            return keys.join(self.spans, on=["seller_id", "sku"], maintain_order="left")
+        return found.filter(pl.Series(same))
+
+
+def _key_hashes(keys: pl.DataFrame) -> np.ndarray:
+    return keys.select(pl.struct("seller_id", "sku").hash(seed=7)).to_series().to_numpy()
 
 
 def _four_week_rates(weeks: pl.DataFrame) -> pl.DataFrame:
@@ -904,14 +932,14 @@ class VocService:
         key = ("peer_keys", self.data_version(), as_of, window_days, me["e"], level, values)
 
         def build() -> pl.DataFrame:  # the group, the offer included if it belongs
-            frame = self.all_health(as_of, window_days)
+            frame = self.all_health(as_of, window_days).lazy()  # only the tested columns
             same_level = [pl.col(c) == me[c] for c in LEVEL_KEYS[level]]
             if me["e"] == as_of:
                 found = frame.filter(pl.col("orders") > 0, pl.col("e") == me["e"], *same_level)
             else:
                 alive = pl.col("deleted_at").is_null() | (pl.col("deleted_at") >= me["e"])
                 found = frame.filter(alive, *same_level)
-            return found.select("seller_id", "sku")
+            return found.select("seller_id", "sku").collect()
 
         peers = self._memo(key, build, self._group_weeks_cache, self.group_weeks_size)
         if not include_self:
@@ -1141,8 +1169,14 @@ class VocService:
                 return found
         if isinstance(offers, GridQuery):
             keys = self.matching(viewer, as_of, window_days, offers).select("seller_id", "sku")
-        else:
-            visible = self.offers(viewer, as_of, window_days).select("seller_id", "sku")
+        else:  # the keys the viewer may see (only the key columns of every offer's row)
+            visible = (
+                self.all_health(as_of, window_days)
+                .lazy()
+                .filter(viewer.offer_filter())
+                .select("seller_id", "sku")
+                .collect()
+            )
             keys = offers.select("seller_id", "sku").join(visible, on=["seller_id", "sku"])
         if keys.height == 0:
             return pl.DataFrame()

@@ -260,3 +260,18 @@ def test_the_grid_order_from_kept_column_orders_is_the_sort_of_the_matching_rows
         assert sorted(page.select("seller_id", "sku").rows()) == sorted(
             direct.select("seller_id", "sku").rows()
         )
+
+
+def test_the_weekly_index_finds_offers_by_hash_as_a_join_would(svc):
+    """WeeklyIndex.take looks spans up by a binary search over key hashes; it must give
+    the rows a join with every span gives, in the keys' order, dropping unknown keys."""
+    index = svc._weekly_index(svc.latest_day())
+    assert index.hashes is not None and index.hashes.size == index.spans.height
+    keys = pl.concat(
+        [
+            index.spans.select("seller_id", "sku").sample(300, seed=1, shuffle=True),
+            pl.DataFrame({"seller_id": ["nobody", "S-DEMO"], "sku": ["x", "no-such-sku"]}),
+        ]
+    ).sample(fraction=1.0, seed=2, shuffle=True)
+    joined = keys.join(index.spans, on=["seller_id", "sku"], maintain_order="left")
+    assert index._find(keys).equals(joined) and joined.height == 300
