@@ -452,8 +452,9 @@ class VocService:
         self._theme_week_counts(keys, day - timedelta(weeks=TREND_WEEKS), day, live=True)
         self._offer_examples(day, window_days)
         self.warm_sorts(day, window_days)
-        if self._event_index() is not None:  # the comments of many offers
-            self._event_offers(day, window_days)
+        held = self._event_index()
+        if held is not None:  # the comments of many offers
+            self._event_offers(held[1], self.all_health(day, window_days))
         # One offer's detail and comments: their first queries read the orders' and events'
         # columns from the file (a quarter of a second), not the first row click.
         health = self._health_index(day, window_days)[0]
@@ -574,14 +575,16 @@ class VocService:
     ) -> tuple[pl.DataFrame, np.ndarray]:
         frame = self.all_health(as_of, window_days)
 
-        def order() -> np.ndarray:
+        def order() -> tuple[pl.DataFrame, np.ndarray]:
             # every offer's order under this sort (kept per column), restricted to the
             # matching ones: a pass over the rows, not a sort of them
-            ranked = self._sorted_rows(as_of, window_days, query.sort_by, query.descending)
-            return ranked[self._matching_mask(frame, viewer, query)[ranked]]
+            ranked = self._sorted_rows(frame, query.sort_by, query.descending)
+            return frame, ranked[self._matching_mask(frame, viewer, query)[ranked]]
 
-        key = ("grid", self.data_version(), as_of, window_days, viewer, query)
-        return frame, self._memo(key, order, self._orders, self.orders_size)
+        # Row positions belong to one frame object (a health frame computed again after
+        # leaving its cache may order its rows differently): keyed by it and holding it.
+        key = ("grid", self.data_version(), as_of, window_days, id(frame), viewer, query)
+        return self._memo(key, order, self._orders, self.orders_size)
 
     @staticmethod
     def _matching_mask(frame: pl.DataFrame, viewer: Viewer, query: GridQuery) -> np.ndarray:
@@ -590,29 +593,28 @@ class VocService:
         wanted = pl.all_horizontal(every, viewer.offer_filter(), *_grid_predicates(query))
         return frame.select(wanted.fill_null(False)).to_series().to_numpy()
 
-    def _sorted_rows(
-        self, as_of: date, window_days: int, column: str, descending: bool
-    ) -> np.ndarray:
-        """Every row of ``all_health(as_of, window_days)`` in the grid's order for a sort
-        (``_grid_sort``, made total by keeping the frame's order among full ties), as
-        row positions. The filtered grid's order is this order restricted to its rows."""
+    def _sorted_rows(self, frame: pl.DataFrame, column: str, descending: bool) -> np.ndarray:
+        """Every row of a health frame in the grid's order for a sort (``_grid_sort``,
+        made total by keeping the frame's order among full ties), as row positions. The
+        filtered grid's order is this order restricted to its rows. Kept per frame object
+        (the entry holds it, so its id stays its own)."""
         column = column if column in GRID_SORTABLE else "health_rank"
 
-        def build() -> np.ndarray:
-            frame = self.all_health(as_of, window_days)
+        def build() -> tuple[pl.DataFrame, np.ndarray]:
             numbered = frame.with_row_index("_row")
             query = GridQuery(sort_by=column, descending=descending)
-            return _grid_sort(numbered, query, stable=True)["_row"].to_numpy()
+            return frame, _grid_sort(numbered, query, stable=True)["_row"].to_numpy()
 
-        key = ("sorted", self.data_version(), as_of, window_days, column, descending)
-        return self._memo(key, build, self._sorts, self.sorts_size)
+        key = ("sorted", id(frame), column, descending)
+        return self._memo(key, build, self._sorts, self.sorts_size)[1]
 
     def warm_sorts(self, as_of: date, window_days: int) -> None:
         """Every sortable column's order (both ways) for this day and window, so the first
         new sort of the grid is as fast as the later ones."""
+        frame = self.all_health(as_of, window_days)
         for column in sorted(GRID_SORTABLE):
             for descending in (False, True):
-                self._sorted_rows(as_of, window_days, column, descending)
+                self._sorted_rows(frame, column, descending)
 
     def offer(
         self, viewer: Viewer, as_of: date, window_days: int, seller_id: str, sku: str
@@ -1225,22 +1227,18 @@ class VocService:
         found = self._memo(("event_index", version), build, self._shared, self.shared_size)
         return found or None
 
-    def _event_offers(self, as_of: date, window_days: int) -> np.ndarray:
-        """Per row of ``all_health(as_of, window_days)``: its offer number in the event
-        index (one past the last when the offer has no events)."""
-        held = self._event_index()
-        assert held is not None
-        index = held[1]
+    def _event_offers(self, index: EventIndex, frame: pl.DataFrame) -> np.ndarray:
+        """Per row of a health frame: its offer number in ``index`` (one past the last when
+        the offer has no events). Kept per (index, frame) object; the entry holds both."""
 
-        def build() -> np.ndarray:
-            frame = self.all_health(as_of, window_days).select("seller_id", "sku")
-            numbered = frame.join(
+        def build() -> tuple[EventIndex, pl.DataFrame, np.ndarray]:
+            numbered = frame.select("seller_id", "sku").join(
                 index.offers, on=["seller_id", "sku"], how="left", maintain_order="left"
             )
-            return numbered["offer_no"].fill_null(index.offers.height).to_numpy()
+            return index, frame, numbered["offer_no"].fill_null(index.offers.height).to_numpy()
 
-        key = ("event_offers", self.data_version(), id(index), as_of, window_days)
-        return self._memo(key, build, self._shared, self.shared_size)
+        key = ("event_offers", id(index), id(frame))
+        return self._memo(key, build, self._shared, self.shared_size)[2]
 
     def _indexed_comments(
         self,
@@ -1258,8 +1256,8 @@ class VocService:
             return None
         con, index = held
         if isinstance(offers, GridQuery):
-            keep = self._matching_mask(self.all_health(as_of, window_days), viewer, offers)
-            numbers = self._event_offers(as_of, window_days)[keep]
+            frame = self.all_health(as_of, window_days)
+            numbers = self._event_offers(index, frame)[self._matching_mask(frame, viewer, offers)]
         else:
             numbers = index.offer_numbers(offers)
         row_ids, matching = index.query(numbers, until=as_of, **filters)
