@@ -78,22 +78,30 @@ class WeeklyIndex:
     hash_rows: np.ndarray | None = None
 
     @classmethod
-    def of(cls, weeks: pl.DataFrame) -> WeeklyIndex:
-        """``weeks``: rows with an integer offer id ``oid`` (``offer_weeks.sql``)."""
+    def of(cls, weeks: pl.DataFrame, keys: pl.DataFrame | None = None) -> WeeklyIndex:
+        """``weeks``: rows with an integer offer id ``oid`` (``offer_weeks.sql``), and
+        either their keys (seller_id, sku) or, in ``keys``, each oid's keys once (oid,
+        seller_id, sku): millions of rows need not carry two strings each."""
         weeks = weeks.sort("oid", "week")  # integers: cheap, and already sorted by the query
         spans = (
             weeks.with_row_index("row")
             .group_by("oid", maintain_order=True)
             .agg(
-                pl.col("seller_id", "sku").first(),
+                *([pl.col("seller_id", "sku").first()] if keys is None else []),
                 lo=pl.col("row").first(),
                 hi=pl.col("row").last() + 1,
             )
-            .drop("oid")
         )
+        if keys is not None:
+            named = keys.select(pl.col("oid").cast(spans.schema["oid"]), "seller_id", "sku")
+            spans = spans.join(named, on="oid", maintain_order="left").select(
+                "oid", "seller_id", "sku", "lo", "hi"
+            )
+        spans = spans.drop("oid")
         hashes = _key_hashes(spans)
         order = np.argsort(hashes, kind="stable")
-        return cls(weeks.drop("seller_id", "sku"), spans, hashes[order], order)
+        weeks = weeks.drop("seller_id", "sku", strict=False)
+        return cls(weeks, spans, hashes[order], order)
 
     def take(self, keys: pl.DataFrame) -> pl.DataFrame:
         """The rows of the offers in ``keys`` (seller_id, sku), with their keys: oid,
@@ -126,6 +134,11 @@ class WeeklyIndex:
             # a hash shared by two keys (never seen at 64 bits): the join decides
             return keys.join(self.spans, on=["seller_id", "sku"], maintain_order="left")
         return found.filter(pl.Series(same))
+
+
+def _numbered(keys: pl.DataFrame) -> pl.DataFrame:
+    """Offer keys with ``oid``, their position from 1 (offer_weeks.sql's offer id)."""
+    return keys.select("seller_id", "sku").with_row_index("oid", offset=1)
 
 
 def _key_hashes(keys: pl.DataFrame) -> np.ndarray:
@@ -957,12 +970,19 @@ class VocService:
             return pl.DataFrame(schema={"seller_id": pl.String, "sku": pl.String})
         return self._peer_keys(as_of, window_days, me)
 
-    def _weeks(self, keys: pl.DataFrame, start: date, e: date) -> pl.DataFrame:
-        """Weekly orders and NCX orders (as known on ``e``) of ``keys`` from ``start`` to ``e``."""
+    def _weeks(
+        self, keys: pl.DataFrame, start: date, e: date, *, named: bool = True
+    ) -> pl.DataFrame:
+        """Weekly orders and NCX orders (as known on ``e``) of ``keys`` from ``start`` to
+        ``e``; ``oid`` is the offer's position in ``keys``, from 1. ``named`` False: the
+        rows without seller_id and sku (``keys`` names each oid)."""
         cur = self.cursor()
-        cur.register("eval_offers", keys.to_arrow())
+        cur.register("eval_offers", _numbered(keys).to_arrow())
+        query = sql.load("offer_weeks")
+        if not named:
+            query = f"SELECT oid, week, orders, ncx_orders FROM ({query}) ORDER BY oid, week"
         try:
-            return cur.sql(sql.load("offer_weeks"), params={"start": start, "e": e}).pl()
+            return cur.sql(query, params={"start": start, "e": e}).pl()
         finally:
             cur.unregister("eval_offers")
             cur.close()
@@ -982,7 +1002,8 @@ class VocService:
             finally:
                 cur.close()
             start = e - timedelta(weeks=TREND_WEEKS)
-            return WeeklyIndex.of(self._weeks(keys, start, e))
+            weeks = self._weeks(keys, start, e, named=False)
+            return WeeklyIndex.of(weeks, _numbered(keys))
 
         return self._memo(("weeks", version, e), build)
 

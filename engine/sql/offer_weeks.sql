@@ -1,12 +1,12 @@
--- Weekly orders and NCX orders (as known on $e) of the offers in eval_offers(seller_id, sku),
+-- Weekly orders and NCX orders (as known on $e) of the offers in eval_offers(oid, seller_id, sku),
 -- by week of purchase, weeks starting Monday, from $start to $e: a week's NCX orders are
 -- those among its purchases, so its rate never exceeds 100 % (counted events without an
 -- order count toward the window's health, not toward any week of purchases). Returns oid
--- (the offer's position in eval_offers, from 1), seller_id, sku, week, orders, ncx_orders,
+-- (eval_offers' integer id of the offer), seller_id, sku, week, orders, ncx_orders,
 -- ordered by oid and week. The rollups are read for those offers only (a peer group's
 -- few thousand rows, not every offer's year).
 WITH v AS (
-    SELECT (row_number() OVER ())::INTEGER AS oid, seller_id, sku FROM eval_offers
+    SELECT oid::INTEGER AS oid, seller_id, sku FROM eval_offers
 ),
 o AS (
     SELECT d.seller_id, d.sku, date_trunc('week', d.day)::DATE AS week, sum(d.orders) AS orders
