@@ -33,13 +33,13 @@ COLUMNS = (
 )  # fmt: skip
 _EPOCH = date(1970, 1, 1)
 
-# Every offer with events, numbered in key order (deterministic: built twice, once joined).
+# Every offer with events, numbered in key order.
 _OFFERS = """
 SELECT seller_id, sku, (row_number() OVER (ORDER BY seller_id, sku) - 1)::INTEGER AS offer_no
 FROM (SELECT DISTINCT seller_id, sku FROM events)
 """
-_BUILD = f"""
-WITH keyed AS ({_OFFERS})
+# Every event, newest first, with the number of its offer (event_index_offers: _OFFERS).
+_BUILD = """
 SELECT
     ev.rowid AS row_id,
     k.offer_no,
@@ -49,7 +49,7 @@ SELECT
     ev.counted,
     ev.has_comment
 FROM events AS ev
-JOIN keyed AS k USING (seller_id, sku)
+JOIN event_index_offers AS k USING (seller_id, sku)
 ORDER BY ev.event_date DESC, ev.feedback_id
 """
 
@@ -89,8 +89,12 @@ class EventIndex:
 
     @classmethod
     def build(cls, con: duckdb.DuckDBPyConnection) -> EventIndex:
-        frame = con.sql(_BUILD).pl()
-        offers = con.sql(_OFFERS).pl().sort("offer_no")
+        offers = con.sql(_OFFERS).pl().sort("offer_no")  # numbered 0..n-1, in order
+        con.register("event_index_offers", offers.to_arrow())
+        try:
+            frame = con.sql(_BUILD).pl()
+        finally:
+            con.unregister("event_index_offers")
         source, sources = _codes(frame["source"])
         theme, themes = _codes(frame["theme"])
         row_id = frame["row_id"].to_numpy()
@@ -109,17 +113,6 @@ class EventIndex:
             counted=frame["counted"].cast(pl.Int8).fill_null(-1).to_numpy(),
             has_comment=frame["has_comment"].fill_null(False).to_numpy(),
         )
-
-    def __post_init__(self) -> None:
-        # offer_no must follow the order of ``offers`` (both come from the same query shape)
-        numbers = self.offers["offer_no"].to_numpy()
-        if not np.array_equal(numbers, np.arange(numbers.size)):
-            raise ValueError("EventIndex.offers must be numbered 0..n-1 in order")
-
-    @property
-    def nbytes(self) -> int:
-        arrays = (self.row_id, self.offer_no, self.day, self.source, self.theme)
-        return sum(a.nbytes for a in arrays) + self.counted.nbytes + self.has_comment.nbytes
 
     def offer_numbers(self, keys: pl.DataFrame) -> np.ndarray:
         """The offer numbers of ``keys`` (seller_id, sku); offers without events drop out."""

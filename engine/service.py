@@ -74,8 +74,8 @@ class WeeklyIndex:
     spans: pl.DataFrame  # seller_id, sku, lo, hi: the offer's rows are weeks[lo:hi]
     # the spans' key hashes, sorted, and the span row of each: a lookup is a binary
     # search, not a join with every offer's span (checked against the keys themselves)
-    hashes: np.ndarray | None = None
-    hash_rows: np.ndarray | None = None
+    hashes: np.ndarray
+    hash_rows: np.ndarray
 
     @classmethod
     def of(cls, weeks: pl.DataFrame, keys: pl.DataFrame | None = None) -> WeeklyIndex:
@@ -117,12 +117,10 @@ class WeeklyIndex:
 
     def _find(self, keys: pl.DataFrame) -> pl.DataFrame:
         """The spans of ``keys`` (in their order; keys without weeks drop out)."""
-        if self.hashes is None or self.hash_rows is None:
-            return keys.join(self.spans, on=["seller_id", "sku"], maintain_order="left")
-        wanted = _key_hashes(keys)
-        at = np.minimum(np.searchsorted(self.hashes, wanted), max(self.hashes.size - 1, 0))
         if self.hashes.size == 0:
-            return keys.join(self.spans, on=["seller_id", "sku"], maintain_order="left")
+            return self.spans.clear()
+        wanted = _key_hashes(keys)
+        at = np.minimum(np.searchsorted(self.hashes, wanted), self.hashes.size - 1)
         rows = self.hash_rows[at]
         found = self.spans[rows]
         same = (
