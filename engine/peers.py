@@ -225,7 +225,8 @@ class PopulationSteps:
         """The changes of -excess per (gid, day) from peer_cap_days (sorted by offer and
         day). Every interval adds and later removes its count, so each offer's running
         sums end at 0: over all the rows in order, a plain running sum restarts at 0 at
-        each offer, and so does the excess max(0, k_raw - n)."""
+        each offer, and so does the excess max(0, k_raw - n). An offer's changes on one
+        day come in any order: the excess steps they give add up to the day's change."""
         excess = pl.max_horizontal(pl.col("dk").cum_sum() - pl.col("dn").cum_sum(), 0)
         return (
             days.with_columns(x=excess)
